@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::syntax::text::{LineIndex, TextRange};
+use crate::text::{LineIndex, TextRange};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +86,26 @@ impl Diagnostic {
         miette::Report::new(self)
             .with_source_code(miette::NamedSource::new(name, source.to_owned()))
     }
+}
+
+/// Renders diagnostics with their source snippets, the way the CLI prints
+/// them: `miette`'s graphical report, `width` columns wide.
+pub fn render(name: &str, source: &str, diags: &[Diagnostic], color: bool, width: usize) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
+    let mut out = String::new();
+    for d in diags {
+        let report = d.clone().into_report(name, source);
+        if handler.render_report(&mut out, report.as_ref()).is_err() {
+            out.push_str(&d.message);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 impl fmt::Display for Diagnostic {

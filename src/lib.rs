@@ -7,3 +7,4 @@
 pub mod diagnostics;
 pub mod proto;
 pub mod syntax;
+pub mod text;

@@ -3,14 +3,15 @@
 
 use std::io::IsTerminal;
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
-
-use slipway::diagnostics::Diagnostic;
+use slipway::diagnostics::{Diagnostic, render};
 
 use super::args::ColorChoice;
 
 /// Prints every diagnostic with its source snippet to standard error.
 pub fn diagnostics(name: &str, source: &str, diags: &[Diagnostic], color: ColorChoice) {
+    if diags.is_empty() {
+        return;
+    }
     let colored = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -18,19 +19,9 @@ pub fn diagnostics(name: &str, source: &str, diags: &[Diagnostic], color: ColorC
             std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let theme = if colored {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme);
-    for d in diags {
-        let report = d.clone().into_report(name, source);
-        let mut out = String::new();
-        if handler.render_report(&mut out, report.as_ref()).is_ok() {
-            eprint!("{out}");
-        } else {
-            eprintln!("{}", d.message);
-        }
-    }
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    eprint!("{}", render(name, source, diags, colored, width));
 }

@@ -14,7 +14,8 @@ pub mod dump;
 pub mod instructions;
 pub mod parser;
 pub mod shell;
-pub mod text;
 pub mod tree;
 
+/// Byte ranges and line index, shared by every layer (see [`crate::text`]).
+pub use crate::text;
 pub use parser::{Parse, decode, parse};

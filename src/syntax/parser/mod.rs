@@ -487,15 +487,18 @@ impl<'s> Parser<'s> {
                 empty_node(&logical, kw)
             }
         };
-        if !empty_lines.is_empty() {
-            let range = empty_lines[0].cover(*empty_lines.last().unwrap_or(&empty_lines[0]));
+        if let Some(&first_empty) = empty_lines.first() {
+            let label = match empty_lines.len() {
+                1 => "empty continuation line".to_owned(),
+                n => format!("the first of {n} empty continuation lines"),
+            };
             self.diags.push(
                 Diagnostic::warning(
                     codes::EMPTY_CONTINUATION,
-                    range,
+                    first_empty,
                     "empty continuation line found in a continued instruction",
                 )
-                .with_label("empty continuation line")
+                .with_label(label)
                 .with_help(
                     "remove the blank line or put a comment there; empty continuation lines will become errors in a future release",
                 ),

@@ -1,4 +1,4 @@
-//! Byte ranges into the source, and the line index that turns them into
+//! Byte ranges into a source text, and the line index that turns them into
 //! line/column pairs at render time.
 //!
 //! Architecture invariant: the tree stores byte offsets only. Lines and
