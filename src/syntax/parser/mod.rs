@@ -273,7 +273,7 @@ impl<'s> Parser<'s> {
         }
         let start = self.pos;
         let bytes = &self.src.as_bytes()[start..];
-        let end = match bytes.iter().position(|&b| b == b'\n') {
+        let end = match memchr::memchr(b'\n', bytes) {
             Some(i) => start + i + 1,
             None => self.src.len(),
         };
