@@ -1,0 +1,307 @@
+//! Resolution: what the plan needs from outside ([`Pending`]) and taking
+//! the answers back ([`Answer`]), as BuildKit's `resolveReachableStages`
+//! and `resolveBaseImage` do.
+
+use crate::diagnostics::Diagnostic;
+use crate::syntax::text::TextRange;
+
+use crate::ir::codes;
+use crate::ir::image::ImageConfig;
+use crate::ir::options::NamedContext;
+use crate::ir::platform::Platform;
+use crate::ir::reference::ImageRef;
+
+use super::{Answer, Base, NamedBase, Pending, PendingImage, Plan, go_quote};
+
+impl Plan {
+    /// What to resolve before lowering: the base images of reachable
+    /// stages that are not stages themselves, and the `.dockerignore` of
+    /// `local:` named contexts. Also checks the references of every stage,
+    /// reachable or not, as BuildKit does.
+    pub fn pending(&mut self) -> Result<Vec<(usize, Pending)>, Diagnostic> {
+        let reachable = self.reachable();
+        let mut out = Vec::new();
+        for i in 0..self.stages.len() {
+            let st = &self.stages[i];
+            if st.base_stage.is_some() || st.resolved || !matches!(st.base, Base::Pending) {
+                continue;
+            }
+            let is_reachable = reachable.contains(&i);
+            if st.is_scratch() && st.replaced_by.is_none() {
+                if is_reachable {
+                    let platform = self.target_platform.clone();
+                    let st = &mut self.stages[i];
+                    st.resolved = true;
+                    st.base = Base::Scratch;
+                    st.image = Some(ImageConfig::empty(&platform));
+                    st.resolved_platform = Some(platform);
+                }
+                continue;
+            }
+            let platform = st
+                .platform
+                .clone()
+                .unwrap_or_else(|| self.target_platform.clone());
+            let named = match &st.replaced_by {
+                Some(ctx) => Some(ctx.clone()),
+                None => {
+                    let reference = ImageRef::parse_normalized(&st.base_name).map_err(|e| {
+                        Diagnostic::error(
+                            codes::INVALID_REFERENCE,
+                            st.from_range,
+                            format!(
+                                "failed to parse stage name {}: {e}",
+                                go_quote(&st.base_name)
+                            ),
+                        )
+                    })?;
+                    if !is_reachable {
+                        continue;
+                    }
+                    match self
+                        .options
+                        .named_context(&reference.to_string(), &platform)
+                    {
+                        Some((_, ctx)) => Some(ctx.clone()),
+                        None => {
+                            let reference = reference.with_default_tag().to_string();
+                            out.push((
+                                i,
+                                Pending::Image(PendingImage {
+                                    reference,
+                                    platform,
+                                    named: false,
+                                }),
+                            ));
+                            self.stages[i].resolved = true;
+                            continue;
+                        }
+                    }
+                }
+            };
+            if !is_reachable {
+                continue;
+            }
+            self.stages[i].resolved = true;
+            match named {
+                Some(NamedContext::Image(r)) if r != "scratch" => {
+                    let reference = normalized(&r, self.stages[i].from_range)?;
+                    out.push((
+                        i,
+                        Pending::Image(PendingImage {
+                            reference,
+                            platform,
+                            named: true,
+                        }),
+                    ));
+                }
+                Some(NamedContext::Local(name)) => {
+                    out.push((i, Pending::LocalDockerignore(name)));
+                }
+                _ => out.push((i, Pending::Nothing)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn normalized(r: &str, range: TextRange) -> Result<String, Diagnostic> {
+    ImageRef::parse_normalized(r)
+        .map(|r| r.with_default_tag().to_string())
+        .map_err(|e| Diagnostic::error(codes::INVALID_REFERENCE, range, e))
+}
+
+/// Applies a resolver answer to stage `idx` (BuildKit's
+/// `resolveBaseImage`).
+pub(super) fn apply(plan: &mut Plan, idx: usize, answer: &Answer) -> Result<(), Diagnostic> {
+    let st = &plan.stages[idx];
+    let range = st.from_range;
+    let platform = st
+        .platform
+        .clone()
+        .unwrap_or_else(|| plan.target_platform.clone());
+    if let Some(ctx) = st.replaced_by.clone() {
+        let named = load_named(plan, idx, &ctx, answer, &platform)?;
+        let st = &mut plan.stages[idx];
+        if let Some(img) = &named.1 {
+            let p = &img.platform;
+            if !p.architecture.is_empty() && !p.os.is_empty() {
+                st.resolved_platform = Some(Platform {
+                    os: p.os.clone(),
+                    architecture: p.architecture.clone(),
+                    variant: p.variant.clone(),
+                    os_version: p.os_version.clone(),
+                    os_features: p.os_features.clone(),
+                });
+            }
+        }
+        st.image = named.1.map(|mut i| {
+            i.created = None;
+            i
+        });
+        st.base = named.0;
+        return Ok(());
+    }
+    let reference = ImageRef::parse_normalized(&st.base_name)
+        .map_err(|e| Diagnostic::error(codes::INVALID_REFERENCE, range, e))?;
+    if let Some((_, ctx)) = plan
+        .options
+        .named_context(&reference.to_string(), &platform)
+    {
+        let ctx = ctx.clone();
+        let (base, img) = load_named(plan, idx, &ctx, answer, &platform)?;
+        let img = img.unwrap_or_else(|| ImageConfig::empty(&platform));
+        let st = &mut plan.stages[idx];
+        st.base_image = Some(img.clone());
+        let mut img = img;
+        img.created = None;
+        st.image = Some(img);
+        st.base = base;
+        st.resolved_platform = Some(platform);
+        return Ok(());
+    }
+    let Answer::Image(answer) = answer else {
+        return Ok(());
+    };
+    let mut reference = reference;
+    if let Some(r) = &answer.reference {
+        let mutated = ImageRef::parse_normalized(r).map_err(|e| {
+            Diagnostic::error(
+                codes::RESOLVE_FAILED,
+                range,
+                format!("failed to parse ref {}: {e}", go_quote(r)),
+            )
+        })?;
+        if mutated.to_string() != reference.to_string() {
+            reference = mutated;
+        }
+    }
+    let (img, known) = match &answer.config {
+        Some(cfg) => (
+            ImageConfig::from_json(cfg)
+                .map_err(|e| Diagnostic::error(codes::RESOLVE_FAILED, range, e))?,
+            true,
+        ),
+        None => (
+            ImageConfig {
+                platform: platform.clone(),
+                rootfs_type: "layers".to_owned(),
+                diff_ids: Some(Vec::new()),
+                ..ImageConfig::default()
+            },
+            false,
+        ),
+    };
+    let mut platform = platform;
+    let st = &plan.stages[idx];
+    if st.platform.is_none() && plan.implicit_platform {
+        let build = &plan.options.build_platform;
+        let p = &img.platform;
+        if !(platform.os == p.os && platform.architecture == p.architecture)
+            && build.os == p.os
+            && build.architecture == p.architecture
+        {
+            platform = build.clone();
+        }
+    }
+    let mut reference = reference.with_default_tag();
+    if let Some(d) = &answer.digest {
+        reference = reference.with_digest(d);
+    }
+    let empty = known
+        && img.diff_ids.as_ref().is_none_or(Vec::is_empty)
+        && img.history.iter().all(|h| h.empty_layer);
+    let st = &mut plan.stages[idx];
+    st.base_image = known.then(|| img.clone());
+    let mut img = img;
+    img.created = None;
+    st.image = Some(img);
+    st.base_name = reference.to_string();
+    st.base = if empty {
+        Base::Scratch
+    } else {
+        Base::Image {
+            reference: reference.to_string(),
+        }
+    };
+    st.resolved_platform = Some(platform);
+    Ok(())
+}
+
+/// Loads a named context: its base and image config.
+fn load_named(
+    plan: &Plan,
+    idx: usize,
+    ctx: &NamedContext,
+    answer: &Answer,
+    platform: &Platform,
+) -> Result<(Base, Option<ImageConfig>), Diagnostic> {
+    let st = &plan.stages[idx];
+    let range = st.from_range;
+    let name = if st.replaced_by.is_some() {
+        st.name.clone().unwrap_or_default()
+    } else {
+        st.base_name.clone()
+    };
+    let key = plan
+        .options
+        .named_context(&name, platform)
+        .map(|(k, _)| k)
+        .unwrap_or(name);
+    let unsupported = |what: &str| {
+        Diagnostic::error(
+            codes::UNSUPPORTED,
+            range,
+            format!("named context {key} of type {what} is not supported by slipway yet"),
+        )
+        .with_help("use a docker-image://, local: or http(s):// named context")
+    };
+    let named = |reference, excludes, platform| {
+        Base::Named(NamedBase {
+            key: key.clone(),
+            context: ctx.clone(),
+            reference,
+            excludes,
+            platform,
+        })
+    };
+    match ctx {
+        NamedContext::Image(r) if r == "scratch" => Ok((Base::Scratch, None)),
+        NamedContext::Image(r) => {
+            let Answer::Image(a) = answer else {
+                return Ok((
+                    named(Some(r.clone()), Vec::new(), Some(platform.clone())),
+                    None,
+                ));
+            };
+            let reference = match &a.reference {
+                Some(r) => r.clone(),
+                None => ImageRef::parse_normalized(r)
+                    .map(|r| r.with_default_tag().to_string())
+                    .map_err(|e| Diagnostic::error(codes::INVALID_REFERENCE, range, e))?,
+            };
+            let img = match &a.config {
+                Some(c) => Some(
+                    ImageConfig::from_json(c)
+                        .map_err(|e| Diagnostic::error(codes::RESOLVE_FAILED, range, e))?,
+                ),
+                None => None,
+            };
+            Ok((
+                named(Some(reference), Vec::new(), Some(platform.clone())),
+                img,
+            ))
+        }
+        NamedContext::Local(_) => {
+            let excludes = match answer {
+                Answer::Dockerignore(Some(bytes)) => crate::ir::dockerignore::parse(bytes),
+                _ => Vec::new(),
+            };
+            Ok((named(None, excludes, None), None))
+        }
+        NamedContext::Http(_) => Ok((named(None, Vec::new(), None), None)),
+        NamedContext::Git(_) => Err(unsupported("git")),
+        NamedContext::OciLayout(_) => Err(unsupported("oci-layout")),
+        NamedContext::Input(_) => Err(unsupported("input")),
+    }
+}
