@@ -1,8 +1,8 @@
 //! The differential suite: every case under `tests/differential/` is built
 //! with BuildKit's built-in Dockerfile frontend and checked against the facts
-//! in its `expect` file; when slipway's frontend image is available
-//! (`SLIPWAY_FRONTEND` set, or `slipway/frontend:dev` in the engine's store)
-//! each case is built with slipway too and the two images must not differ.
+//! in its `expect` file, then built with slipway's frontend (this build of
+//! slipway, installed as `slipway/frontend:dev`) and the two images must not
+//! differ.
 //!
 //! Environment: `SLIPWAY_DIFF_CASES=a,b` runs only the cases whose names
 //! contain one of the words; `SLIPWAY_DIFF_JOBS=N` sets the parallel builds
@@ -46,14 +46,28 @@ fn env_flag(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty() && v != "0")
 }
 
-/// Whether to build with slipway too, and why.
-fn slipway_enabled(engine: &Engine) -> Option<String> {
-    if let Some(v) = env_flag("SLIPWAY_FRONTEND") {
-        return Some(format!("SLIPWAY_FRONTEND={v}"));
+/// Installs the slipway binary under test as the frontend image, unless
+/// `SLIPWAY_FRONTEND_IMAGE` names one built elsewhere. Slipway's side of
+/// the suite therefore always runs, on the code being tested.
+fn install_slipway(engine: &Engine) -> String {
+    if let Some(image) = env_flag("SLIPWAY_FRONTEND_IMAGE") {
+        assert!(
+            engine.has_image(&image),
+            "SLIPWAY_FRONTEND_IMAGE={image} is not in the engine"
+        );
+        return format!("{image} (SLIPWAY_FRONTEND_IMAGE)");
     }
-    engine
-        .has_image(&slipway_image())
-        .then(|| format!("{} is in the engine", slipway_image()))
+    let out = engine
+        .command(env!("CARGO_BIN_EXE_slipway"))
+        .args(["frontend", "install", "--tag", &slipway_image()])
+        .output()
+        .expect("run slipway frontend install");
+    assert!(
+        out.status.success(),
+        "slipway frontend install failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!("{} (installed from this build)", slipway_image())
 }
 
 /// Fails the run at once when slipway cannot build a two-line Dockerfile:
@@ -247,7 +261,7 @@ fn builtin_matches_facts_and_slipway_matches_builtin() {
     let slipway = if env_flag("SLIPWAY_DIFF_SELFCHECK").is_some() {
         Some("self-check: a --no-cache built-in build stands in for slipway".to_string())
     } else {
-        slipway_enabled(engine)
+        Some(install_slipway(engine))
     };
     if slipway.is_some() && env_flag("SLIPWAY_DIFF_SELFCHECK").is_none() {
         probe_slipway();

@@ -6,6 +6,9 @@
 //! reports; the library hands back plain diagnostics.
 
 mod args;
+mod compile;
+mod frontend;
+mod lint;
 mod parse;
 mod render;
 
@@ -34,6 +37,9 @@ impl<E: std::fmt::Display> From<E> for Fatal {
 }
 
 pub fn main() -> ExitCode {
+    if let Some(code) = frontend::serve_if_started_by_buildkit() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -43,6 +49,11 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Parse(a) => parse::run(&a),
+        Command::Compile(a) => compile::run(&a),
+        Command::Outline(a) => compile::outline(&a),
+        Command::Targets(a) => compile::targets(&a),
+        Command::Frontend(c) => frontend::run(&c),
+        Command::Lint(a) => lint::run(&a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

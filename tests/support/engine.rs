@@ -22,6 +22,13 @@ impl Engine {
         c
     }
 
+    /// A command for another program (such as slipway) bound to this engine.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+
     /// Whether the engine's store holds `image`.
     pub fn has_image(&self, image: &str) -> bool {
         let out = self.docker().args(["image", "inspect", image]).output();
