@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use super::rule::Status;
 use super::rules::codes::Rule;
+use crate::syntax::dump::go_quote;
 
 /// A parsed `check=` value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -108,10 +109,6 @@ fn parse_bool(v: &str) -> Option<bool> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
         _ => None,
     }
-}
-
-fn go_quote(s: &str) -> String {
-    crate::syntax::dump::go_quote(s)
 }
 
 #[cfg(test)]

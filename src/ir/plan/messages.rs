@@ -28,23 +28,8 @@ pub fn expand_error(
     Diagnostic::error(err.code(), range, err.to_string())
 }
 
-/// A string quoted like Go's `%q` for plain text.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// A string quoted like Go's `%q`.
+pub use crate::syntax::dump::go_quote;
 
 /// BuildKit's `suggest.Search`: the closest option by Levenshtein
 /// distance, if within 2 edits.
