@@ -228,11 +228,15 @@ fn error_undefined_required_variable() {
             "FROM busybox:local\nENV A=\"${MISSING:?must be set}\"\n",
             &[]
         ),
-        ["slipway::shell::unset-variable: MISSING: must be set @ \"${MISSING:?must be set}\""]
+        [
+            "slipway::shell::unset-variable: failed to process \"\\\"${MISSING:?must be set}\\\"\": MISSING: must be set @ \"${MISSING:?must be set}\""
+        ]
     );
     assert_eq!(
         errors_of("ARG V=${NOPE:?}\nFROM busybox:local\n", &[]),
-        ["slipway::shell::unset-variable: NOPE: is not allowed to be unset @ \"${NOPE:?}\""]
+        [
+            "slipway::shell::unset-variable: failed to process \"${NOPE:?}\": NOPE: is not allowed to be unset @ \"${NOPE:?}\""
+        ]
     );
 }
 
@@ -296,14 +300,32 @@ fn error_blank_base_and_bad_platform() {
 }
 
 #[test]
-fn error_unsupported_git_add() {
+fn error_git_add() {
     assert_eq!(
         errors_of(
-            "FROM busybox:local\nADD https://github.com/moby/buildkit.git /src\n",
+            "FROM busybox:local\nCOPY https://github.com/moby/buildkit.git /src\n",
             &[]
         ),
         [
-            "slipway::compile::unsupported: ADD from a Git repository is not supported by slipway yet @ \"https://github.com/moby/buildkit.git\""
+            "slipway::compile::invalid-flag-value: source can't be a git ref for COPY @ \"https://github.com/moby/buildkit.git\""
+        ]
+    );
+    assert_eq!(
+        errors_of(
+            "FROM busybox:local\nADD https://github.com/moby/buildkit.git?foo=1 /src\n",
+            &[]
+        ),
+        [
+            "slipway::compile::invalid-flag-value: unexpected query \"foo\" @ \"https://github.com/moby/buildkit.git?foo=1\""
+        ]
+    );
+    assert_eq!(
+        errors_of(
+            "FROM busybox:local\nADD --keep-git-dir=false https://github.com/moby/buildkit.git?keep-git-dir /src\n",
+            &[]
+        ),
+        [
+            "slipway::compile::invalid-flag-value: inconsistent keep-git-dir configuration @ \"https://github.com/moby/buildkit.git?keep-git-dir\""
         ]
     );
 }
@@ -389,7 +411,9 @@ fn unreachable_stages_are_not_resolved_but_still_checked() {
     // A FROM that cannot expand is an error even in an unused stage.
     assert_eq!(
         errors_of("FROM ${NOPE:?unset} AS unused\nFROM busybox:local\n", &[]),
-        ["slipway::shell::unset-variable: NOPE: unset @ \"${NOPE:?unset}\""]
+        [
+            "slipway::shell::unset-variable: failed to process \"${NOPE:?unset}\": NOPE: unset @ \"${NOPE:?unset}\""
+        ]
     );
 }
 

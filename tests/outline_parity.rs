@@ -191,23 +191,7 @@ fn first_difference(a: &str, b: &str) -> String {
 /// Differences known today, as (corpus path, call): each is a FIXME in the
 /// compiler. The test fails on any other difference, and also when one of
 /// these goes away, so that this list only ever shrinks.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    // FIXME(compile): `ADD <git URL>` is not lowered yet ("ADD from a Git
-    // repository is not supported by slipway yet"), so outline fails.
-    ("moby__buildkit/Dockerfile", "outline"),
-    ("moby__moby/Dockerfile", "outline"),
-    (
-        "moby__moby/hack/dockerfiles/govulncheck.Dockerfile",
-        "outline",
-    ),
-    // FIXME(compile): BuildKit wraps the expansion error as `failed to
-    // process "'a\\'b'": unexpected end of statement …`; slipway gives
-    // only the inner message.
-    (
-        "moby__buildkit/frontend/dockerfile/parser/testfiles/env/Dockerfile",
-        "outline",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Checks one file; returns its problems as (path, call, what differs).
 fn check(engine: &Engine, work: &Path, case: &Case) -> Vec<(String, &'static str, String)> {

@@ -92,6 +92,8 @@ pub enum StepKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         checksum: Option<String>,
     },
+    /// A Git repository checked out (`ADD <git URL>`).
+    Git(Box<GitSource>),
     /// A RUN instruction.
     Run(Box<Run>),
     /// File changes made without running anything: COPY, ADD, WORKDIR,
@@ -99,6 +101,22 @@ pub enum StepKind {
     Files(Files),
     /// `COPY --link`: the copied layer put on top of the stage.
     Link { lower: Fs, upper: Fs },
+}
+
+/// A Git source as BuildKit's `llb.Git` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitSource {
+    /// `git://<host>/<path>[#<ref>[:<subdir>]]`.
+    pub identifier: String,
+    /// The remote as written, without query and fragment.
+    pub remote: String,
+    /// Reached over SSH (the agent socket is mounted).
+    pub ssh: bool,
+    pub keep_git_dir: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    pub skip_submodules: bool,
+    pub fetch_by_commit: bool,
 }
 
 /// `image-resolve-mode` as it appears on an image step (`default` is not

@@ -11,6 +11,14 @@ pub const SOURCE_LOCAL_EXCLUDE_PATTERNS: &str = "source.local.excludepatterns";
 pub const SOURCE_LOCAL_SHARED_KEY_HINT: &str = "source.local.sharedkeyhint";
 pub const SOURCE_HTTP: &str = "source.http";
 pub const SOURCE_HTTP_CHECKSUM: &str = "source.http.checksum";
+pub const SOURCE_GIT: &str = "source.git";
+pub const SOURCE_GIT_KEEP_DIR: &str = "source.git.keepgitdir";
+pub const SOURCE_GIT_FULL_URL: &str = "source.git.fullurl";
+pub const SOURCE_GIT_KNOWN_SSH_HOSTS: &str = "source.git.knownsshhosts";
+pub const SOURCE_GIT_MOUNT_SSH_SOCK: &str = "source.git.mountsshsock";
+pub const SOURCE_GIT_CHECKSUM: &str = "source.git.checksum";
+pub const SOURCE_GIT_SKIP_SUBMODULES: &str = "source.git.skipsubmodules";
+pub const SOURCE_GIT_FETCH_BY_COMMIT: &str = "source.git.fetchbycommit";
 
 pub const EXEC_META_BASE: &str = "exec.meta.base";
 pub const EXEC_META_NETWORK: &str = "exec.meta.network";
@@ -44,6 +52,14 @@ pub const ATTR_SHARED_KEY_HINT: &str = "local.sharedkeyhint";
 pub const ATTR_HTTP_CHECKSUM: &str = "http.checksum";
 pub const ATTR_HTTP_FILENAME: &str = "http.filename";
 pub const ATTR_IMAGE_RESOLVE_MODE: &str = "image.resolvemode";
+pub const ATTR_GIT_KEEP_DIR: &str = "git.keepgitdir";
+pub const ATTR_GIT_FULL_URL: &str = "git.fullurl";
+pub const ATTR_GIT_AUTH_TOKEN_SECRET: &str = "git.authtokensecret";
+pub const ATTR_GIT_AUTH_HEADER_SECRET: &str = "git.authheadersecret";
+pub const ATTR_GIT_MOUNT_SSH_SOCK: &str = "git.mountsshsock";
+pub const ATTR_GIT_CHECKSUM: &str = "git.checksum";
+pub const ATTR_GIT_SKIP_SUBMODULES: &str = "git.skipsubmodules";
+pub const ATTR_GIT_FETCH_BY_COMMIT: &str = "git.fetchbycommit";
 
 /// Description keys of `OpMetadata`.
 pub const CUSTOM_NAME: &str = "llb.customname";

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::ir::build::{
-    Chmod, CopyAction, FileAction, Files, Fs, Ident, LocalDir, Owner, ResolveModeValue, Step,
-    StepId, StepKind,
+    Chmod, CopyAction, FileAction, Files, Fs, GitSource, Ident, LocalDir, Owner, ResolveModeValue,
+    Step, StepId, StepKind,
 };
 use crate::ir::gojson;
 use crate::ir::platform::Platform;
@@ -26,7 +26,7 @@ pub fn walk_inputs(step: &Step) -> Vec<StepId> {
         }
     };
     match &step.kind {
-        StepKind::Image { .. } | StepKind::Local(_) | StepKind::Http { .. } => {}
+        StepKind::Image { .. } | StepKind::Local(_) | StepKind::Http { .. } | StepKind::Git(_) => {}
         StepKind::Run(run) => {
             for m in super::exec::sorted_mounts(run) {
                 add(m.source);
@@ -116,6 +116,9 @@ pub fn build_op(
                 identifier: url.clone(),
                 attrs,
             }));
+        }
+        StepKind::Git(git) => {
+            op.op = Some(pb::op::Op::Source(git_source(git, &mut cap)));
         }
         StepKind::Run(run) => {
             let sets_default_path =
@@ -315,4 +318,46 @@ fn chown(o: &Owner, base: i64) -> pb::ChownOpt {
 
 fn timestamp(created: Option<i64>) -> i64 {
     created.map_or(-1, |s| s.saturating_mul(1_000_000_000))
+}
+
+/// `llb.Git`: the attributes and caps of a Git source. The frontend asks
+/// for no HTTP auth cap and scans no SSH host keys (BuildKit's scan is best
+/// effort and needs the network).
+fn git_source(git: &GitSource, cap: &mut impl FnMut(&str)) -> pb::SourceOp {
+    let mut attrs = BTreeMap::new();
+    let mut set = |k: &str, v: &str| {
+        attrs.insert(k.to_owned(), v.to_owned());
+    };
+    if git.keep_git_dir {
+        set(caps::ATTR_GIT_KEEP_DIR, "true");
+        cap(caps::SOURCE_GIT_KEEP_DIR);
+    }
+    if !git.remote.is_empty() {
+        set(caps::ATTR_GIT_FULL_URL, &git.remote);
+        cap(caps::SOURCE_GIT_FULL_URL);
+    }
+    set(caps::ATTR_GIT_AUTH_TOKEN_SECRET, "GIT_AUTH_TOKEN");
+    set(caps::ATTR_GIT_AUTH_HEADER_SECRET, "GIT_AUTH_HEADER");
+    if git.ssh {
+        cap(caps::SOURCE_GIT_KNOWN_SSH_HOSTS);
+        set(caps::ATTR_GIT_MOUNT_SSH_SOCK, "default");
+        cap(caps::SOURCE_GIT_MOUNT_SSH_SOCK);
+    }
+    if let Some(c) = &git.checksum {
+        set(caps::ATTR_GIT_CHECKSUM, c);
+        cap(caps::SOURCE_GIT_CHECKSUM);
+    }
+    if git.skip_submodules {
+        set(caps::ATTR_GIT_SKIP_SUBMODULES, "true");
+        cap(caps::SOURCE_GIT_SKIP_SUBMODULES);
+    }
+    if git.fetch_by_commit {
+        set(caps::ATTR_GIT_FETCH_BY_COMMIT, "true");
+        cap(caps::SOURCE_GIT_FETCH_BY_COMMIT);
+    }
+    cap(caps::SOURCE_GIT);
+    pb::SourceOp {
+        identifier: git.identifier.clone(),
+        attrs,
+    }
 }

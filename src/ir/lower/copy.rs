@@ -1,7 +1,8 @@
 //! COPY and ADD: one file-change step with a copy action per source,
 //! from the build context, another stage, an HTTP download or a heredoc
 //! document, onto the stage. `--link` (without `--chmod`) copies onto an
-//! empty layer and links it on top. Git sources are not supported yet.
+//! empty layer and links it on top. A Git source is a checkout copied
+//! from its root.
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax::instructions::{Add, Copy, SourceContent};
@@ -9,15 +10,15 @@ use crate::syntax::shell::{Lexer, Options};
 use crate::syntax::tree::Spanned;
 
 use crate::ir::build::{
-    CopyAction, FileAction, Files, Fs, ProgressGroup, Step, StepInfo, StepKind,
+    CopyAction, FileAction, Files, Fs, GitSource, ProgressGroup, Step, StepInfo, StepKind,
 };
 use crate::ir::codes;
 use crate::ir::paths;
-use crate::ir::plan::{Command, go_quote};
+use crate::ir::plan::{Command, go_quote, process_error};
 
 use super::names::{process_cmd_env, uppercase_cmd};
 use super::owner::owner_of;
-use super::remote::{check_digest, has_wildcards, http_filename, is_git, is_http};
+use super::remote::{check_digest, has_wildcards, http_filename, is_git, is_http, parse_git_ref};
 use super::{Stage, chmod, history, stage};
 
 /// The parts of COPY and ADD that the shared lowering needs.
@@ -33,6 +34,8 @@ struct Config<'a> {
     parents: bool,
     excludes: Vec<String>,
     unpack: Option<bool>,
+    /// `ADD --keep-git-dir`.
+    keep_git_dir: Option<bool>,
     /// `COPY --from`: the source stage and the name as written.
     from: Option<(usize, &'a str)>,
 }
@@ -57,6 +60,7 @@ pub(super) fn lower_copy(stage: &mut Stage, cmd: &Command, c: &Copy) -> Result<(
             parents: c.parents,
             excludes: c.excludes.iter().map(|e| e.value.clone()).collect(),
             unpack: None,
+            keep_git_dir: None,
             from,
         },
     )
@@ -78,6 +82,7 @@ pub(super) fn lower_add(stage: &mut Stage, cmd: &Command, a: &Add) -> Result<(),
             parents: false,
             excludes: a.excludes.iter().map(|e| e.value.clone()).collect(),
             unpack: a.unpack,
+            keep_git_dir: a.keep_git_dir,
             from: None,
         },
     )
@@ -109,7 +114,11 @@ fn lower(stage: &mut Stage, cmd: &Command, cfg: Config) -> Result<(), Diagnostic
                 .map(|e| e.value)
                 .map_err(|e| {
                     let range = c.body_range.unwrap_or(c.range);
-                    Diagnostic::error(e.code(), super::span(cmd, range), e.to_string())
+                    Diagnostic::error(
+                        e.code(),
+                        super::span(cmd, range),
+                        process_error(&c.data, &e),
+                    )
                 })?
         } else {
             c.data.clone()
@@ -188,6 +197,9 @@ fn lower(stage: &mut Stage, cmd: &Command, cfg: Config) -> Result<(), Diagnostic
     };
 
     let mut actions = Vec::new();
+    // BuildKit carries these from one Git source to the next.
+    let mut keep_git_dir = cfg.keep_git_dir;
+    let mut git_checksum = checksum.clone();
     for (src, word) in sources.iter().zip(cfg.sources) {
         msg.push_str(&format!(" {src}"));
         if is_git(src) {
@@ -197,12 +209,57 @@ fn lower(stage: &mut Stage, cmd: &Command, cfg: Config) -> Result<(), Diagnostic
                     "source can't be a git ref for COPY".to_owned(),
                 ));
             }
-            return Err(Diagnostic::error(
-                codes::UNSUPPORTED,
-                super::span(cmd, word.range),
-                "ADD from a Git repository is not supported by slipway yet",
-            )
-            .with_help("clone the repository in a RUN step, or use BuildKit's frontend"));
+            let git = parse_git_ref(src).map_err(|e| {
+                Diagnostic::error(codes::INVALID_FLAG_VALUE, super::span(cmd, word.range), e)
+            })?;
+            if let (Some(flag), Some(query)) = (keep_git_dir, git.keep_git_dir)
+                && flag != query
+            {
+                return Err(invalid(
+                    Some(word),
+                    "inconsistent keep-git-dir configuration".to_owned(),
+                ));
+            }
+            if git.keep_git_dir.is_some() {
+                keep_git_dir = git.keep_git_dir;
+            }
+            if !git_checksum.is_empty() && !git.checksum.is_empty() && git_checksum != git.checksum
+            {
+                return Err(invalid(
+                    cfg.checksum,
+                    format!(
+                        "checksum mismatch {} != {}",
+                        go_quote(&git_checksum),
+                        go_quote(&git.checksum)
+                    ),
+                ));
+            }
+            if !git.checksum.is_empty() {
+                git_checksum = git.checksum.clone();
+            }
+            let source = stage.push(Step {
+                kind: StepKind::Git(Box::new(GitSource {
+                    identifier: git.identifier(),
+                    remote: git.remote.clone(),
+                    ssh: git.ssh,
+                    keep_git_dir: keep_git_dir == Some(true),
+                    checksum: (!git_checksum.is_empty()).then(|| git_checksum.clone()),
+                    skip_submodules: git.submodules == Some(false),
+                    fetch_by_commit: git.fetch_by_commit,
+                })),
+                info: StepInfo {
+                    name: Some(pg_name.clone()),
+                    ..StepInfo::default()
+                },
+            });
+            actions.push(FileAction::Copy(Box::new(CopyAction {
+                owner: owner.clone(),
+                chmod: chmod.clone(),
+                exclude_patterns: cfg.excludes.clone(),
+                create_dest_path: true,
+                ..CopyAction::plain(source, "/".to_owned(), op_dest.clone())
+            })));
+            continue;
         }
         if is_http(src) {
             if !cfg.add {
@@ -300,7 +357,9 @@ fn lower(stage: &mut Stage, cmd: &Command, cfg: Config) -> Result<(), Diagnostic
     match cfg.from {
         None => {
             for s in &sources {
-                if !(cfg.add && (s.starts_with("http://") || s.starts_with("https://"))) {
+                if !(cfg.add
+                    && (is_git(s) || s.starts_with("http://") || s.starts_with("https://")))
+                {
                     stage.lw.context_paths.insert(paths::join(&["/", s]));
                 }
             }

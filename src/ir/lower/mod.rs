@@ -42,7 +42,7 @@ use crate::syntax::tree::Spanned;
 use super::build::{Build, Fs, Step, StepId};
 use super::env::EnvList;
 use super::image::ImageConfig;
-use super::plan::{ArgInfo, Command, Plan, expand_error};
+use super::plan::{ArgInfo, Command, Plan, expand_error, process_error};
 use super::platform::Platform;
 
 pub use finish::OutlineSource;
@@ -202,7 +202,7 @@ impl<'p> Stage<'_, 'p> {
     /// A shell error as a diagnostic. ONBUILD triggers point at the FROM.
     fn shell_error(&self, e: &ShellError, word: &Spanned, cmd: &Command) -> Diagnostic {
         if cmd.onbuild {
-            Diagnostic::error(e.code(), cmd.range, e.to_string())
+            Diagnostic::error(e.code(), cmd.range, process_error(&word.value, e))
         } else {
             expand_error(e, word, cmd.range, &self.plan().source)
         }

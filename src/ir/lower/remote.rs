@@ -3,6 +3,7 @@
 //! `--checksum` digests and wildcard detection for `--parents`.
 
 use crate::ir::paths;
+use crate::ir::plan::go_quote;
 
 pub(super) fn is_http(s: &str) -> bool {
     (s.starts_with("http://") || s.starts_with("https://")) && !is_git(s)
@@ -41,6 +42,195 @@ pub(super) fn is_git(s: &str) -> bool {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+}
+
+/// A Git source as BuildKit's `dfgitutil.ParseGitRef` reads one, with what
+/// `llb.Git` derives from its remote (the `git://` identifier's host and
+/// path, and whether it is reached over SSH).
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct GitRef {
+    /// The remote without query and fragment (`git.fullurl`).
+    pub remote: String,
+    pub host: String,
+    pub path: String,
+    pub ssh: bool,
+    pub reference: String,
+    pub subdir: String,
+    pub checksum: String,
+    pub keep_git_dir: Option<bool>,
+    pub submodules: Option<bool>,
+    pub fetch_by_commit: bool,
+}
+
+impl GitRef {
+    /// `llb.Git`'s identifier: `git://<host>/<path>[#<ref>[:<subdir>]]`.
+    pub fn identifier(&self) -> String {
+        let mut id = format!("git://{}{}", self.host, paths::join(&["/", &self.path]));
+        if !self.reference.is_empty() || !self.subdir.is_empty() {
+            id.push('#');
+            id.push_str(&self.reference);
+            if !self.subdir.is_empty() {
+                id.push(':');
+                id.push_str(&self.subdir);
+            }
+        }
+        id
+    }
+}
+
+/// `ParseGitRef` for a source that [`is_git`] accepts; the error is the
+/// message BuildKit gives for a bad query.
+pub(super) fn parse_git_ref(s: &str) -> Result<GitRef, String> {
+    let (rest, fragment) = s.split_once('#').unwrap_or((s, ""));
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut r = GitRef::default();
+    if let Some((proto, after)) = rest.split_once("://") {
+        let scheme = proto.to_lowercase();
+        let authority_end = after.find('/').unwrap_or(after.len());
+        let (authority, path) = after.split_at(authority_end);
+        r.host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, h)| h)
+            .to_owned();
+        r.path = percent_decode(path);
+        r.remote = format!("{scheme}://{after}");
+        r.ssh = scheme == "ssh";
+    } else {
+        // scp-like `user@host:path`.
+        let (user_host, path) = rest.split_once(':').unwrap_or((rest, ""));
+        r.host = user_host
+            .split_once('@')
+            .map_or(user_host, |(_, h)| h)
+            .to_owned();
+        r.path = path.to_owned();
+        r.remote = rest.to_owned();
+        r.ssh = true;
+    }
+    if !fragment.is_empty() {
+        let (reference, subdir) = fragment.split_once(':').unwrap_or((fragment, ""));
+        r.reference = reference.to_owned();
+        r.subdir = clean_subdir(subdir);
+    }
+    r.load_query(query)?;
+    Ok(r)
+}
+
+/// `path.Join("/", p)` without the leading slash.
+fn clean_subdir(p: &str) -> String {
+    let joined = paths::join(&["/", p]);
+    joined.strip_prefix('/').unwrap_or(&joined).to_owned()
+}
+
+/// Go's `url.ParseQuery` as `url.Query` uses it (bad pairs are dropped).
+fn parse_query(q: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for pair in q.split('&') {
+        if pair.is_empty() || pair.contains(';') {
+            continue;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let unescape = |s: &str| percent_decode(&s.replace('+', " "));
+        let (k, v) = (unescape(k), unescape(v));
+        match out.iter_mut().find(|(key, _)| *key == k) {
+            Some((_, vals)) => vals.push(v),
+            None => out.push((k, vec![v])),
+        }
+    }
+    out
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+impl GitRef {
+    /// `GitRef.loadQuery`.
+    fn load_query(&mut self, query: &str) -> Result<(), String> {
+        let (mut tag, mut branch) = (String::new(), String::new());
+        for (k, v) in parse_query(query) {
+            let value: Option<String> = match v.as_slice() {
+                [] => None,
+                [one] if one.is_empty() => match k.as_str() {
+                    "submodules" | "keep-git-dir" | "fetch-by-commit" => None,
+                    _ => return Err(format!("query {} has no value", go_quote(&k))),
+                },
+                [one] => Some(one.clone()),
+                _ => return Err(format!("query {} has multiple values", go_quote(&k))),
+            };
+            let flag = |what: &str| -> Result<bool, String> {
+                match &value {
+                    None => Ok(true),
+                    Some(v) => parse_bool(v)
+                        .ok_or_else(|| format!("invalid {what} value: {}", go_quote(v))),
+                }
+            };
+            let v = value.clone().unwrap_or_default();
+            match k.as_str() {
+                "ref" => {
+                    if !self.reference.is_empty() && self.reference != v {
+                        return Err(format!(
+                            "ref conflicts: {} vs {}",
+                            go_quote(&self.reference),
+                            go_quote(&v)
+                        ));
+                    }
+                    self.reference = v;
+                }
+                "tag" => tag = v,
+                "branch" => branch = v,
+                "subdir" => {
+                    if !self.subdir.is_empty() && self.subdir != v {
+                        return Err(format!(
+                            "subdir conflicts: {} vs {}",
+                            go_quote(&self.subdir),
+                            go_quote(&v)
+                        ));
+                    }
+                    self.subdir = v;
+                }
+                "checksum" | "commit" => self.checksum = v,
+                "keep-git-dir" => self.keep_git_dir = Some(flag("keep-git-dir")?),
+                "submodules" => self.submodules = Some(flag("submodules")?),
+                "mtime" => {
+                    if v != "checkout" && v != "commit" {
+                        return Err(format!(
+                            "invalid mtime value: {} (must be \"checkout\" or \"commit\")",
+                            go_quote(&v)
+                        ));
+                    }
+                }
+                "fetch-by-commit" => self.fetch_by_commit = flag("fetch-by-commit")?,
+                _ => return Err(format!("unexpected query {}", go_quote(&k))),
+            }
+        }
+        for (value, prefix) in [(tag.clone(), "refs/tags/"), (branch, "refs/heads/")] {
+            if value.is_empty() {
+                continue;
+            }
+            if prefix == "refs/heads/" && !tag.is_empty() {
+                return Err("branch conflicts with tag".to_owned());
+            }
+            let full = if value.starts_with(prefix) {
+                value
+            } else {
+                format!("{prefix}{value}")
+            };
+            if !self.reference.is_empty() && self.reference != full {
+                return Err(format!(
+                    "ref conflicts: {} vs {}",
+                    go_quote(&self.reference),
+                    go_quote(&full)
+                ));
+            }
+            self.reference = full;
+        }
+        Ok(())
+    }
 }
 
 /// The file name of a download: the last path element, or `__unnamed__`.
@@ -124,5 +314,28 @@ mod tests {
         assert_eq!(http_filename("https://example.com/a/b.tgz?x=1"), "b.tgz");
         assert_eq!(http_filename("https://example.com"), "__unnamed__");
         assert_eq!(http_filename("https://example.com/"), "__unnamed__");
+    }
+
+    #[test]
+    fn git_refs() {
+        let r = parse_git_ref("https://github.com/a/b.git?ref=v1&keep-git-dir=1").unwrap();
+        assert_eq!(r.remote, "https://github.com/a/b.git");
+        assert_eq!(r.identifier(), "git://github.com/a/b.git#v1");
+        assert_eq!(r.keep_git_dir, Some(true));
+        let r = parse_git_ref("git@github.com:a/b.git#main:/x/../sub").unwrap();
+        assert!(r.ssh);
+        assert_eq!(r.remote, "git@github.com:a/b.git");
+        assert_eq!(r.identifier(), "git://github.com/a/b.git#main:sub");
+        let r = parse_git_ref("https://h/a.git?branch=dev&commit=abc").unwrap();
+        assert_eq!(r.reference, "refs/heads/dev");
+        assert_eq!(r.checksum, "abc");
+        assert_eq!(
+            parse_git_ref("https://h/a.git?foo=1").unwrap_err(),
+            "unexpected query \"foo\""
+        );
+        assert_eq!(
+            parse_git_ref("https://h/a.git?ref=").unwrap_err(),
+            "query \"ref\" has no value"
+        );
     }
 }

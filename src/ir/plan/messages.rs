@@ -1,5 +1,5 @@
 //! Message helpers shared by planning and lowering: shell errors mapped to
-//! source spans, Go's `%q` quoting, and BuildKit's "did you mean"
+//! source spans with BuildKit's wording, Go's `%q` quoting, and BuildKit's "did you mean"
 //! suggestions (Levenshtein distance under 3).
 
 use crate::diagnostics::Diagnostic;
@@ -7,9 +7,15 @@ use crate::syntax::shell::ShellError;
 use crate::syntax::text::TextRange;
 use crate::syntax::tree::Spanned;
 
+/// BuildKit's message for a failed expansion of `word`: its lexer wraps
+/// every error as `failed to process "<word>": <error>`.
+pub fn process_error(word: &str, err: &ShellError) -> String {
+    format!("failed to process {}: {err}", go_quote(word))
+}
+
 /// Turns a shell expansion error on `word` into a diagnostic: at the exact
 /// span when the word is written in the source as is, otherwise on the
-/// whole word (or instruction).
+/// whole word (or instruction). The message is [`process_error`]'s.
 pub fn expand_error(
     err: &ShellError,
     word: &Spanned,
@@ -25,7 +31,7 @@ pub fn expand_error(
     } else {
         word.range
     };
-    Diagnostic::error(err.code(), range, err.to_string())
+    Diagnostic::error(err.code(), range, process_error(&word.value, err))
 }
 
 /// A string quoted like Go's `%q`.

@@ -36,7 +36,7 @@ use super::options::{BuildOptions, NamedContext};
 use super::platform::Platform;
 
 pub use args::ArgInfo;
-pub use messages::{expand_error, go_quote, suggest};
+pub use messages::{expand_error, go_quote, process_error, suggest};
 
 /// One instruction of a stage, with what BuildKit attaches to it.
 #[derive(Clone, Debug)]

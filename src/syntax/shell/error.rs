@@ -2,8 +2,8 @@
 //!
 //! Every error carries the byte range in the input word where the problem is,
 //! so callers can map it onto a Dockerfile span. Messages keep BuildKit's
-//! wording (without its `failed to process "<word>":` prefix) because users
-//! search for them.
+//! wording (without its `failed to process "<word>":` prefix, which the IR
+//! adds with `plan::process_error`) because users search for them.
 
 use std::ops::Range;
 
