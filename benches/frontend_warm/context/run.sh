@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "running in $APP_HOME"
+ls "$APP_HOME"
