@@ -23,35 +23,9 @@ pub async fn outline<R: Resolver>(
     let lowered = plan_and_lower(req, resolver).await?;
     let src = &lowered.outline;
     let target = src.target;
-    let mut args = Vec::new();
-    collect_args(
-        src,
-        target,
-        &mut BTreeSet::new(),
-        &mut BTreeSet::new(),
-        &mut args,
-    );
-    args.sort_by_key(|(line, name, _)| (*line, name.clone()));
-    let mut secrets = Vec::new();
-    collect_keyed(
-        src,
-        target,
-        true,
-        &mut BTreeSet::new(),
-        &mut BTreeSet::new(),
-        &mut secrets,
-    );
-    secrets.sort_by_key(|(line, name, _)| (*line, name.clone()));
-    let mut ssh = Vec::new();
-    collect_keyed(
-        src,
-        target,
-        false,
-        &mut BTreeSet::new(),
-        &mut BTreeSet::new(),
-        &mut ssh,
-    );
-    ssh.sort_by_key(|(line, name, _)| (*line, name.clone()));
+    let args = gather(|v, s, o| collect_args(src, target, v, s, o));
+    let secrets = gather(|v, s, o| collect_keyed(src, target, true, v, s, o));
+    let ssh = gather(|v, s, o| collect_keyed(src, target, false, v, s, o));
 
     let mut out = Map::new();
     if let Some(name) = src.names.get(target).cloned().flatten() {
@@ -117,6 +91,20 @@ fn location((start, end): (u32, u32)) -> Value {
         }
     };
     json!({ "ranges": [{ "start": pos(start), "end": pos(end) }] })
+}
+
+/// One outline entry: its line, name and JSON.
+type Entry = (u32, String, Value);
+
+/// Runs a collector from the target with fresh visited sets, then sorts
+/// what it found by line and name, as BuildKit lists outline entries.
+fn gather(
+    collect: impl FnOnce(&mut BTreeSet<String>, &mut BTreeSet<usize>, &mut Vec<Entry>),
+) -> Vec<Entry> {
+    let mut out = Vec::new();
+    collect(&mut BTreeSet::new(), &mut BTreeSet::new(), &mut out);
+    out.sort_by_key(|(line, name, _)| (*line, name.clone()));
+    out
 }
 
 /// BuildKit's `dispatchState.args`: the used args of a stage (following
