@@ -4,6 +4,7 @@
 //! shell-word expansion) -> IR -> LLB -> BuildKit or the native solver.
 //! Each layer depends only on the ones before it.
 
+pub mod buildkit;
 pub mod compile;
 pub mod diagnostics;
 pub mod frontend;

@@ -62,6 +62,14 @@ pub struct LintArgs {
     /// When to colour the tty output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Apply the safe mechanical fixes to the files in place.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print the fixes as a unified diff instead of writing them.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -28,6 +28,9 @@ pub fn run(args: &LintArgs) -> Result<Outcome, Fatal> {
         writeln!(out, "{}", explain(rule))?;
         return Ok(Outcome::Ok);
     }
+    if args.fix || args.diff {
+        return super::fix::run(args);
+    }
     if let Some(check) = &args.check {
         lint::CheckConfig::parse(check).map_err(|e| Fatal(format!("--check: {e}")))?;
     }

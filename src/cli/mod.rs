@@ -7,6 +7,7 @@
 
 mod args;
 mod compile;
+mod fix;
 mod frontend;
 mod lint;
 mod parse;
