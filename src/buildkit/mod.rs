@@ -14,6 +14,7 @@
 //!   runs slipway's frontend against the daemon, status.
 
 pub mod addr;
+pub mod outputs;
 pub mod progress;
 pub mod session;
 pub mod solve;

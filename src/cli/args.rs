@@ -30,6 +30,169 @@ pub enum Command {
     Frontend(FrontendCommand),
     /// Check Dockerfiles with BuildKit's build checks.
     Lint(LintArgs),
+    /// Build an image: compile the Dockerfile and drive a BuildKit daemon
+    /// (a buildkitd, or a Docker engine's) as its client.
+    Build(Box<BuildCommandArgs>),
+    /// Show the daemon's build cache usage.
+    Du(DaemonArgs),
+    /// Remove build cache from the daemon.
+    Prune(PruneArgs),
+}
+
+/// How to reach the daemon; shared by every command that talks to one.
+#[derive(Debug, clap::Args)]
+pub struct DaemonArgs {
+    /// The daemon: `unix://PATH` or `tcp://HOST:PORT` (buildkitd),
+    /// `docker://` or `docker+unix://PATH` (a Docker engine). Default:
+    /// `BUILDKIT_HOST`, else the Docker engine at `DOCKER_HOST`, else
+    /// `/var/run/docker.sock`.
+    #[arg(long, value_name = "ADDRESS")]
+    pub addr: Option<String>,
+
+    /// CA certificate for a `tcp://` buildkitd.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate for a `tcp://` buildkitd.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Client key for a `tcp://` buildkitd.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// The name the daemon's certificate must carry (default: its host).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+
+    /// Remove all cache, not only unused internal records.
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// Keep cache used more recently than this (`24h`, `30m`, `90s`).
+    #[arg(long, value_name = "DURATION")]
+    pub keep_duration: Option<String>,
+
+    /// A BuildKit prune filter (`type==regular`, `id==…`). Repeatable.
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildCommandArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+
+    /// Image name, `NAME[:TAG]`. Repeatable.
+    #[arg(short = 't', long = "tag", value_name = "NAME")]
+    pub tags: Vec<String>,
+
+    /// A secret for `RUN --mount=type=secret`: `id=ID,src=FILE` or
+    /// `id=ID,env=VAR`. Repeatable.
+    #[arg(long = "secret", value_name = "SPEC")]
+    pub secrets: Vec<String>,
+
+    /// An SSH agent for `RUN --mount=type=ssh`: `default`,
+    /// `default=SOCKET` or `ID=SOCKET`. Repeatable.
+    #[arg(long = "ssh", value_name = "SPEC")]
+    pub ssh: Vec<String>,
+
+    /// Build without the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Build these stages without the cache. Repeatable.
+    #[arg(long = "no-cache-filter", value_name = "STAGE")]
+    pub no_cache_filter: Vec<String>,
+
+    /// Import cache: `type=local,src=DIR`, `type=registry,ref=REF`, or a
+    /// bare image reference. Repeatable.
+    #[arg(long = "cache-from", value_name = "SPEC")]
+    pub cache_from: Vec<String>,
+
+    /// Export cache: `type=local,dest=DIR`, `type=inline`,
+    /// `type=registry,ref=REF`. Repeatable.
+    #[arg(long = "cache-to", value_name = "SPEC")]
+    pub cache_to: Vec<String>,
+
+    /// Where the result goes: `type=image,name=…[,push=true]`,
+    /// `type=oci,dest=FILE`, `type=docker,dest=FILE`, `type=local,dest=DIR`,
+    /// `type=tar,dest=FILE`; a bare `DIR` means `type=local,dest=DIR` and
+    /// `-` a tar on standard output. Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "SPEC")]
+    pub outputs: Vec<String>,
+
+    /// Load the image into the Docker engine's image store.
+    #[arg(long)]
+    pub load: bool,
+
+    /// Push the image to its registry (`type=image,push=true`).
+    #[arg(long)]
+    pub push: bool,
+
+    /// An OCI annotation, `KEY=VALUE` (`manifest:KEY=VALUE` and other
+    /// buildx prefixes are passed through). Repeatable.
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+
+    /// Write the image ID to this file.
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<PathBuf>,
+
+    /// Write the build's result metadata as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub metadata_file: Option<PathBuf>,
+
+    /// Network mode for RUN: `default`, `none` or `host`.
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<String>,
+
+    /// An extra `/etc/hosts` entry for RUN, `HOST:IP`. Repeatable.
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_hosts: Vec<String>,
+
+    /// Extra privileges: `network.host`, `security.insecure`. Repeatable.
+    #[arg(long = "allow", value_name = "ENTITLEMENT")]
+    pub allow: Vec<String>,
+
+    /// Size of `/dev/shm` for RUN (`64m`).
+    #[arg(long, value_name = "SIZE")]
+    pub shm_size: Option<String>,
+
+    /// A ulimit for RUN, `NAME=SOFT[:HARD]`. Repeatable.
+    #[arg(long = "ulimit", value_name = "LIMIT")]
+    pub ulimits: Vec<String>,
+
+    /// How to show progress.
+    #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
+    pub progress: ProgressChoice,
+
+    /// Print only the image ID (progress off).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressChoice {
+    /// `tty` on a terminal, else `plain`.
+    Auto,
+    /// A live view of the running steps.
+    Tty,
+    /// One line per event, like buildx's plain progress.
+    Plain,
+    /// The daemon's status messages as JSON lines.
+    Rawjson,
+    /// Nothing.
+    Quiet,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +206,16 @@ pub struct LintArgs {
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = LintFormat::Tty)]
     pub format: LintFormat,
+
+    /// The settings file to use for every file, instead of the nearest
+    /// `slipway.toml` found upward from each one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Which findings fail the run (exit code 1), overriding the settings'
+    /// `failure-threshold`: `error`, `warning` (the default) or `none`.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub failure_threshold: Option<LintThreshold>,
 
     /// Print a rule's documentation (by kebab name, BuildKit name or id)
     /// and exit.
@@ -78,6 +251,22 @@ pub enum LintFormat {
     Tty,
     /// One JSON object per finding, one per line.
     Json,
+    /// A SARIF 2.1.0 log (GitHub code scanning and other tools).
+    Sarif,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LintThreshold {
+    /// Only errors fail.
+    Error,
+    /// Warnings and errors fail.
+    Warning,
+    /// No finding fails.
+    None,
 }
 
 #[derive(Debug, Subcommand)]

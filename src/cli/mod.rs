@@ -6,6 +6,7 @@
 //! reports; the library hands back plain diagnostics.
 
 mod args;
+mod build;
 mod compile;
 mod fix;
 mod frontend;
@@ -25,6 +26,8 @@ pub enum Outcome {
     Ok,
     /// The input had errors; they have been reported.
     Errors,
+    /// Stopped by Ctrl-C.
+    Interrupted,
 }
 
 /// A failure that is not about the input's content: bad usage, I/O.
@@ -55,10 +58,14 @@ pub fn main() -> ExitCode {
         Command::Targets(a) => compile::targets(&a),
         Command::Frontend(c) => frontend::run(&c),
         Command::Lint(a) => lint::run(&a),
+        Command::Build(a) => build::run(&a),
+        Command::Du(a) => build::du(&a),
+        Command::Prune(a) => build::prune(&a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Errors) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(Fatal(msg)) => {
             eprintln!("slipway: {msg}");
             ExitCode::from(2)

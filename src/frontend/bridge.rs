@@ -44,10 +44,30 @@ const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// allows 16 MiB; a Dockerfile or image config never comes close).
 const MAX_MESSAGE: usize = 64 << 20;
 
+/// Gateway metadata key naming the build a client-side frontend serves.
+const BUILD_ID_KEY: &str = "buildkit-controlapi-buildid";
+
+/// Tags every call with the build it belongs to when the frontend runs
+/// client-side on the control connection (no tag over stdio, where the
+/// connection itself belongs to one build).
+#[derive(Clone, Debug)]
+pub struct BuildTag(Option<tonic::metadata::AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for BuildTag {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(id) = &self.0 {
+            req.metadata_mut().insert(BUILD_ID_KEY, id.clone());
+        }
+        Ok(req)
+    }
+}
+
+type Client = LlbBridgeClient<tonic::service::interceptor::InterceptedService<Channel, BuildTag>>;
+
 /// A connected bridge and what the daemon on the other end supports.
 #[derive(Clone, Debug)]
 pub struct Bridge {
-    client: LlbBridgeClient<Channel>,
+    client: Client,
     caps: BTreeSet<String>,
     llb_caps: BTreeSet<String>,
     workers: Vec<crate::proto::worker::WorkerRecord>,
@@ -68,7 +88,21 @@ impl Bridge {
     /// Pings the daemon and records its capabilities. The first call on a
     /// channel, as the protocol requires.
     pub async fn connect(channel: Channel) -> Result<Bridge, tonic::Status> {
-        let mut client = LlbBridgeClient::new(channel)
+        Bridge::connect_tagged(channel, BuildTag(None)).await
+    }
+
+    /// Like [`Bridge::connect`], for a frontend running in the client: the
+    /// bridge is the daemon's control connection, and every call names the
+    /// build (`Control.Solve`'s `ref`) it belongs to.
+    pub async fn connect_for_build(channel: Channel, build: &str) -> Result<Bridge, tonic::Status> {
+        let id = build
+            .parse()
+            .map_err(|_| tonic::Status::invalid_argument(format!("bad build id {build:?}")))?;
+        Bridge::connect_tagged(channel, BuildTag(Some(id))).await
+    }
+
+    async fn connect_tagged(channel: Channel, tag: BuildTag) -> Result<Bridge, tonic::Status> {
+        let mut client = LlbBridgeClient::with_interceptor(channel, tag)
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE);
         let ping = tokio::time::timeout(PING_TIMEOUT, client.ping(PingRequest {}));

@@ -72,6 +72,24 @@ pub async fn serve(channel: Channel, env: &Environment) -> Result<(), ServeError
     let bridge = Bridge::connect(channel)
         .await
         .map_err(|e| ServeError(format!("ping: {}", e.message())))?;
+    serve_on(bridge, env).await
+}
+
+/// Runs the frontend inside the client (`slipway build`): the same
+/// conversation, on the daemon's control connection, for the build that
+/// `Control.Solve` started with `build` as its `ref` and no frontend.
+pub async fn serve_client(
+    channel: Channel,
+    build: &str,
+    env: &Environment,
+) -> Result<(), ServeError> {
+    let bridge = Bridge::connect_for_build(channel, build)
+        .await
+        .map_err(|e| ServeError(format!("ping: {}", e.message())))?;
+    serve_on(bridge, env).await
+}
+
+async fn serve_on(bridge: Bridge, env: &Environment) -> Result<(), ServeError> {
     let outcome = answer(&bridge, env).await;
     bridge
         .return_result(result::return_request(outcome))
@@ -96,7 +114,7 @@ async fn answer(bridge: &Bridge, env: &Environment) -> Result<gateway::Result, F
             subrequest::outline(&build::outline(bridge, env, &opts, &dockerfile).await?)
         }
         Subrequest::Targets => subrequest::targets(&build::targets(bridge, env, &dockerfile)?),
-        Subrequest::Lint => return Err(subrequest::lint_unsupported()),
+        Subrequest::Lint => build::check(bridge, env, &opts, &dockerfile).await?,
         Subrequest::Other(name) => return Err(FrontendError::unsupported_subrequest(&name)),
     };
     Ok(result::metadata_result(metadata, ref_array))

@@ -13,3 +13,4 @@ pub mod diff;
 pub mod engine;
 pub mod expect;
 pub mod image;
+pub mod slipway_build;
