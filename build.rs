@@ -38,6 +38,7 @@ const PROTO_FILES: &[&str] = &[
     "moby/exporter/v1/exporter.proto",
     "moby/buildkit/v1/sourcepolicy/policysession/policysession.proto",
     "grpc/health/v1/health.proto",
+    "containerd/services/content/v1/content.proto",
 ];
 
 /// File name of the encoded `FileDescriptorSet` in `OUT_DIR`.

@@ -134,6 +134,15 @@ fn descriptor_set_lists_expected_services_and_methods() {
         "grpc.health.v1.Health/Check",
         "grpc.health.v1.Health/List",
         "grpc.health.v1.Health/Watch",
+        "containerd.services.content.v1.Content/Info",
+        "containerd.services.content.v1.Content/Update",
+        "containerd.services.content.v1.Content/List",
+        "containerd.services.content.v1.Content/Delete",
+        "containerd.services.content.v1.Content/Read",
+        "containerd.services.content.v1.Content/Status",
+        "containerd.services.content.v1.Content/ListStatuses",
+        "containerd.services.content.v1.Content/Write",
+        "containerd.services.content.v1.Content/Abort",
     ];
     for name in expected {
         assert!(methods.contains_key(name), "missing method {name}");
@@ -159,6 +168,11 @@ fn descriptor_set_lists_expected_services_and_methods() {
         (false, false)
     );
     assert_eq!(shape("grpc.health.v1.Health/Watch"), (false, true));
+    let content = |m: &str| shape(&format!("containerd.services.content.v1.Content/{m}"));
+    assert_eq!(content("List"), (false, true));
+    assert_eq!(content("Read"), (false, true));
+    assert_eq!(content("Write"), (true, true));
+    assert_eq!(content("Info"), (false, false));
 
     // Well-known types come along as imports.
     let files: BTreeSet<&str> = fds.file.iter().map(|f| f.name()).collect();
@@ -344,6 +358,77 @@ fn llb_enum_values() {
     assert_eq!(pb::CacheSharingOpt::Locked as i32, 2);
     assert_eq!(pb::NetMode::None as i32, 2);
     assert_eq!(fsutil::types::packet::PacketType::PacketFin as i32, 3);
+}
+
+#[test]
+fn content_service_field_numbers() {
+    let fds = descriptor_set();
+    let pkg = "containerd.services.content.v1";
+    let fields = |msg: &str, want: &[(&str, i32)]| {
+        for (name, number) in want {
+            let full = format!("{pkg}.{msg}");
+            assert_eq!(field_number(&fds, &full, name), *number, "{full}.{name}");
+        }
+    };
+    fields(
+        "Info",
+        &[
+            ("digest", 1),
+            ("size", 2),
+            ("created_at", 3),
+            ("updated_at", 4),
+            ("labels", 5),
+        ],
+    );
+    fields("UpdateRequest", &[("info", 1), ("update_mask", 2)]);
+    fields(
+        "ReadContentRequest",
+        &[("digest", 1), ("offset", 2), ("size", 3)],
+    );
+    fields("ReadContentResponse", &[("offset", 1), ("data", 2)]);
+    fields(
+        "Status",
+        &[
+            ("started_at", 1),
+            ("updated_at", 2),
+            ("ref", 3),
+            ("offset", 4),
+            ("total", 5),
+            ("expected", 6),
+        ],
+    );
+    fields(
+        "WriteContentRequest",
+        &[
+            ("action", 1),
+            ("ref", 2),
+            ("total", 3),
+            ("expected", 4),
+            ("offset", 5),
+            ("data", 6),
+            ("labels", 7),
+        ],
+    );
+    fields(
+        "WriteContentResponse",
+        &[
+            ("action", 1),
+            ("started_at", 2),
+            ("updated_at", 3),
+            ("offset", 4),
+            ("total", 5),
+            ("digest", 6),
+        ],
+    );
+    fields("ListStatusesResponse", &[("statuses", 1)]);
+    fields("AbortRequest", &[("ref", 1)]);
+    let named = |v: &[(&str, i32)]| -> Vec<(String, i32)> {
+        v.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect()
+    };
+    assert_eq!(
+        enum_values(&fds, &format!("{pkg}.WriteAction")),
+        named(&[("STAT", 0), ("WRITE", 1), ("COMMIT", 2)])
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ use slipway::buildkit::outputs::{self, OutputFlags, OutputTarget};
 use slipway::buildkit::progress::{Printer, ProgressMode};
 use slipway::buildkit::session::Session;
 use slipway::buildkit::session::auth::AuthProvider;
+use slipway::buildkit::session::content::ContentStores;
+use slipway::buildkit::session::content::cache::{LocalCaches, cache_imports_json};
 use slipway::buildkit::session::filesync::{FileSendTarget, FileSyncProvider, SyncTarget};
 use slipway::buildkit::session::secrets::{SecretStore, parse_secret};
 use slipway::buildkit::session::ssh::{SshForwarder, parse_ssh};
@@ -40,6 +42,7 @@ struct Plan {
     /// Keeps a Dockerfile read from stdin alive for the build.
     _stdin_dir: Option<TempDir>,
     shared_key: String,
+    local_caches: LocalCaches,
 }
 
 impl Plan {
@@ -199,7 +202,7 @@ impl Plan {
             }
             exporters.push(o.exporter);
         }
-        let cache_imports = args
+        let mut cache_imports = args
             .cache_from
             .iter()
             .map(|s| outputs::cache_import(s))
@@ -211,6 +214,16 @@ impl Plan {
             .map(|s| outputs::cache_export(s))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Fatal)?;
+        let local_caches =
+            LocalCaches::prepare(&mut cache_imports, &cache_exports).map_err(Fatal)?;
+        for w in &local_caches.warnings {
+            eprintln!("slipway: warning: {w}");
+        }
+        // The daemon takes a client-side frontend's cache imports from
+        // this option, not from the solve request.
+        if let Some(json) = cache_imports_json(&cache_imports) {
+            opts.insert("cache-imports".into(), json);
+        }
         let abs = std::fs::canonicalize(context)?;
         let shared_key = hex(&Sha256::digest(abs.to_string_lossy().as_bytes()))[..24].to_owned();
         Ok(Plan {
@@ -225,6 +238,7 @@ impl Plan {
             targets,
             _stdin_dir: stdin_dir,
             shared_key,
+            local_caches,
         })
     }
 }
@@ -370,6 +384,10 @@ async fn build(args: &BuildCommandArgs, plan: Plan) -> Result<Outcome, Fatal> {
         let fwd = SshForwarder::new(&specs).map_err(|e| Fatal(format!("--ssh: {e}")))?;
         session.add(fwd.into_server(), &["CheckAgent", "ForwardAgent"]);
     }
+    if !plan.local_caches.stores.is_empty() {
+        let stores = plan.local_caches.stores.clone();
+        session.add(stores.into_server(), ContentStores::METHODS);
+    }
     match AuthProvider::from_env() {
         Ok(auth) => session.add(
             auth.into_server(),
@@ -435,6 +453,9 @@ async fn build(args: &BuildCommandArgs, plan: Plan) -> Result<Outcome, Fatal> {
             return report_failure(e, &printer);
         }
     };
+    for w in plan.local_caches.record(&response).map_err(Fatal)? {
+        eprintln!("slipway: warning: {w}");
+    }
     let image_id = response
         .get("containerimage.config.digest")
         .or_else(|| response.get("containerimage.digest"))

@@ -23,6 +23,7 @@
 //! | `errdefs`, `stack` | [`errdefs`], [`stack`] | typed error details |
 //! | `google.rpc` | [`google::rpc`] | `Status` |
 //! | `grpc.health.v1` | [`health`] | `Health` service |
+//! | `containerd.services.content.v1` | [`content`] | containerd's `Content` service (client-side stores) |
 //!
 //! Map fields are generated as `BTreeMap`, so they encode in sorted key
 //! order like Go's deterministic marshalling. One difference remains:
@@ -101,6 +102,22 @@ pub mod grpc {
         #[allow(clippy::all, clippy::pedantic, clippy::nursery, missing_docs)]
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/grpc.health.v1.rs"));
+        }
+    }
+}
+
+/// `package containerd.*`.
+pub mod containerd {
+    /// `package containerd.services.*`.
+    pub mod services {
+        /// `package containerd.services.content`.
+        pub mod content {
+            /// The content store service, served for client-side stores.
+            #[rustfmt::skip]
+            #[allow(clippy::all, clippy::pedantic, clippy::nursery, missing_docs)]
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/containerd.services.content.v1.rs"));
+            }
         }
     }
 }
@@ -197,6 +214,7 @@ pub mod moby {
 }
 
 // Short names for the packages.
+pub use self::containerd::services::content::v1 as content;
 pub use self::grpc::health::v1 as health;
 pub use self::moby::buildkit::secrets::v1 as secrets;
 pub use self::moby::buildkit::v1 as control;

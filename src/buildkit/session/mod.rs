@@ -11,6 +11,7 @@
 //! the session's health every few seconds through `grpc.health.v1`.
 
 pub mod auth;
+pub mod content;
 pub mod filesync;
 pub mod secrets;
 pub mod ssh;
