@@ -18,7 +18,7 @@ use slipway::buildkit::progress::{Printer, ProgressMode};
 use slipway::buildkit::session::Session;
 use slipway::buildkit::session::auth::AuthProvider;
 use slipway::buildkit::session::content::ContentStores;
-use slipway::buildkit::session::content::cache::{LocalCaches, cache_imports_json};
+use slipway::buildkit::session::content::cache::{LocalCaches, cache_imports_json, layout_context};
 use slipway::buildkit::session::filesync::{FileSendTarget, FileSyncProvider, SyncTarget};
 use slipway::buildkit::session::secrets::{SecretStore, parse_secret};
 use slipway::buildkit::session::ssh::{SshForwarder, parse_ssh};
@@ -43,6 +43,8 @@ struct Plan {
     _stdin_dir: Option<TempDir>,
     shared_key: String,
     local_caches: LocalCaches,
+    /// `oci-layout://` contexts: store name and layout directory.
+    layouts: Vec<(String, PathBuf)>,
 }
 
 impl Plan {
@@ -127,11 +129,18 @@ impl Plan {
             let (k, v) = l.split_once('=').unwrap_or((l, ""));
             opts.insert(format!("label:{k}"), v.to_owned());
         }
+        let mut layouts = Vec::new();
         for c in &b.build_contexts {
             let (name, value) = c
                 .split_once('=')
                 .ok_or_else(|| Fatal(format!("--build-context {c:?}: expected NAME=SOURCE")))?;
-            if is_remote_context(value) {
+            if value.starts_with("oci-layout://") {
+                let store = slipway::buildkit::session::new_id();
+                let layout = layout_context(value, &store)
+                    .map_err(|e| Fatal(format!("--build-context {name}: {e}")))?;
+                opts.insert(format!("context:{name}"), layout.value);
+                layouts.push((store, layout.dir));
+            } else if is_remote_context(value) {
                 opts.insert(format!("context:{name}"), value.to_owned());
             } else {
                 let path = PathBuf::from(value);
@@ -239,6 +248,7 @@ impl Plan {
             _stdin_dir: stdin_dir,
             shared_key,
             local_caches,
+            layouts,
         })
     }
 }
@@ -247,7 +257,6 @@ impl Plan {
 fn is_remote_context(value: &str) -> bool {
     [
         "docker-image://",
-        "oci-layout://",
         "target:",
         "input:",
         "https://",
@@ -384,8 +393,11 @@ async fn build(args: &BuildCommandArgs, plan: Plan) -> Result<Outcome, Fatal> {
         let fwd = SshForwarder::new(&specs).map_err(|e| Fatal(format!("--ssh: {e}")))?;
         session.add(fwd.into_server(), &["CheckAgent", "ForwardAgent"]);
     }
-    if !plan.local_caches.stores.is_empty() {
-        let stores = plan.local_caches.stores.clone();
+    let mut stores = plan.local_caches.stores.clone();
+    for (name, dir) in &plan.layouts {
+        stores.add_layout(name, dir).map_err(Fatal)?;
+    }
+    if !stores.is_empty() {
         session.add(stores.into_server(), ContentStores::METHODS);
     }
     match AuthProvider::from_env() {

@@ -360,6 +360,74 @@ struct Index {
     rest: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An `oci-layout://PATH[:TAG][@DIGEST]` named context, made ready for
+/// the daemon as buildx does: the layout becomes the session store
+/// `oci:<store>` and the context names that store with the manifest
+/// digest (looked up by tag, default `latest`, when not given).
+#[derive(Clone, Debug)]
+pub struct LayoutContext {
+    /// The frontend option value: `oci-layout://<store>[:TAG]@<digest>`.
+    pub value: String,
+    /// The store's ID without its `oci:` prefix.
+    pub store: String,
+    /// The layout directory.
+    pub dir: std::path::PathBuf,
+}
+
+/// Resolves an `oci-layout://` context against its layout on disk.
+pub fn layout_context(reference: &str, store: &str) -> Result<LayoutContext, String> {
+    let rest = reference
+        .strip_prefix("oci-layout://")
+        .ok_or_else(|| format!("{reference:?} is not an oci-layout:// reference"))?;
+    let (rest, digest) = match rest.rsplit_once('@') {
+        Some((r, d)) => (r, Some(d.to_owned())),
+        None => (rest, None),
+    };
+    // A tag follows the last `:` after the last `/`.
+    let slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (path, tag) = match rest[slash..].rfind(':') {
+        Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..])),
+        None => (rest, None),
+    };
+    if path.is_empty() {
+        return Err(format!("{reference:?}: no layout path"));
+    }
+    let dir = std::path::PathBuf::from(path);
+    let digest = match digest {
+        Some(d) => {
+            if !is_sha256(&d) {
+                return Err(format!("{reference:?}: {d:?} is not a sha256 digest"));
+            }
+            d
+        }
+        None => {
+            let tag = tag.unwrap_or("latest");
+            let index = read_index(&dir)?
+                .ok_or_else(|| format!("{reference:?}: {} has no index.json", dir.display()))?;
+            find_tag(&index, tag)
+                .map(|d| d.digest.clone())
+                .ok_or_else(|| format!("{reference:?}: no manifest tagged {tag:?} in the layout"))?
+        }
+    };
+    let value = match tag {
+        Some(t) => format!("oci-layout://{store}:{t}@{digest}"),
+        None => format!("oci-layout://{store}@{digest}"),
+    };
+    Ok(LayoutContext {
+        value,
+        store: store.to_owned(),
+        dir,
+    })
+}
+
+fn is_sha256(d: &str) -> bool {
+    d.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// `dir/index.json`, or `None` when there is none (or it is empty).
 fn read_index(dir: &Path) -> Result<Option<Index>, String> {
     let path = dir.join("index.json");

@@ -86,6 +86,22 @@ impl ContentStores {
         Ok(id)
     }
 
+    /// Adds an OCI layout at `dir` as the store `oci:<name>` (how the
+    /// daemon reaches an `oci-layout://` named context). The layout must
+    /// exist.
+    pub fn add_layout(&mut self, name: &str, dir: &std::path::Path) -> Result<String, String> {
+        if !dir.join("index.json").is_file() {
+            return Err(format!(
+                "{}: not an OCI layout (no index.json)",
+                dir.display()
+            ));
+        }
+        let id = format!("oci:{name}");
+        let store = LocalStore::open(dir).map_err(|e| e.to_string())?;
+        self.stores.insert(id.clone(), Arc::new(store));
+        Ok(id)
+    }
+
     /// Whether there is nothing to serve.
     pub fn is_empty(&self) -> bool {
         self.stores.is_empty()

@@ -727,3 +727,38 @@ fn a_reset_keeps_only_what_the_index_reaches() {
     let e = LocalCaches::prepare(&mut Vec::new(), &bad).unwrap_err();
     assert_eq!(e, "failed to parse reset attribute: invalid syntax \"yes\"");
 }
+
+#[test]
+fn layout_contexts_resolve_tags_and_keep_digests() {
+    let s = Scratch::new("layout");
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest,
+            "size": 10,
+            "annotations": {"org.opencontainers.image.ref.name": "v1"}
+        }]
+    });
+    fs::write(s.0.join("index.json"), index.to_string()).unwrap();
+    let dir = s.0.display().to_string();
+
+    let by_tag = super::cache::layout_context(&format!("oci-layout://{dir}:v1"), "st").unwrap();
+    assert_eq!(by_tag.value, format!("oci-layout://st:v1@{digest}"));
+    assert_eq!(by_tag.dir, s.0);
+
+    let pinned = format!("sha256:{}", "cd".repeat(32));
+    let given =
+        super::cache::layout_context(&format!("oci-layout://{dir}@{pinned}"), "st").unwrap();
+    assert_eq!(given.value, format!("oci-layout://st@{pinned}"));
+
+    let missing = super::cache::layout_context(&format!("oci-layout://{dir}:nope"), "st");
+    assert!(missing.unwrap_err().contains("no manifest tagged \"nope\""));
+    let bad = super::cache::layout_context(&format!("oci-layout://{dir}@sha256:zz"), "st");
+    assert!(bad.unwrap_err().contains("not a sha256 digest"));
+
+    let mut stores = ContentStores::new();
+    assert_eq!(stores.add_layout("st", &s.0).unwrap(), "oci:st");
+    assert!(stores.add_layout("x", &s.0.join("absent")).is_err());
+}
