@@ -227,26 +227,15 @@ fn output(spec: &str, flags: &OutputFlags) -> Result<Output, String> {
 
 /// A `--cache-from` entry. A bare reference means `type=registry,ref=…`.
 pub fn cache_import(spec: &str) -> Result<CacheOptionsEntry, String> {
-    let mut attrs: BTreeMap<String, String> = if spec.contains('=') {
-        parse_csv(spec)?.into_iter().collect()
-    } else {
-        BTreeMap::from([
-            ("type".into(), "registry".into()),
-            ("ref".into(), spec.into()),
-        ])
-    };
-    let kind = attrs
-        .remove("type")
-        .ok_or_else(|| format!("--cache-from {spec:?}: no type="))?;
-    check_cache_kind("--cache-from", spec, &kind, &attrs)?;
-    Ok(CacheOptionsEntry {
-        r#type: kind,
-        attrs: attrs.into_iter().collect(),
-    })
+    cache_entry("--cache-from", spec)
 }
 
 /// A `--cache-to` entry.
 pub fn cache_export(spec: &str) -> Result<CacheOptionsEntry, String> {
+    cache_entry("--cache-to", spec)
+}
+
+fn cache_entry(flag: &str, spec: &str) -> Result<CacheOptionsEntry, String> {
     let mut attrs: BTreeMap<String, String> = if spec.contains('=') {
         parse_csv(spec)?.into_iter().collect()
     } else {
@@ -257,8 +246,8 @@ pub fn cache_export(spec: &str) -> Result<CacheOptionsEntry, String> {
     };
     let kind = attrs
         .remove("type")
-        .ok_or_else(|| format!("--cache-to {spec:?}: no type="))?;
-    check_cache_kind("--cache-to", spec, &kind, &attrs)?;
+        .ok_or_else(|| format!("{flag} {spec:?}: no type="))?;
+    check_cache_kind(flag, spec, &kind, &attrs)?;
     Ok(CacheOptionsEntry {
         r#type: kind,
         attrs: attrs.into_iter().collect(),

@@ -434,25 +434,46 @@ async fn build(args: &BuildCommandArgs, plan: Plan) -> Result<Outcome, Fatal> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let mut printer = Printer::new(mode, Box::new(std::io::stderr())).with_screen(
+    let printer = Printer::new(mode, Box::new(std::io::stderr())).with_screen(
         size("COLUMNS", 100),
         size("LINES", 24),
         color,
     );
+    // Shared by the status callback and the timer that keeps the tty
+    // view's clocks moving between status messages; never held across an
+    // await.
+    let printer = std::sync::Mutex::new(printer);
+    let with_printer = |f: &mut dyn FnMut(&mut Printer)| {
+        if let Ok(mut p) = printer.lock() {
+            f(&mut p);
+        }
+    };
 
     let daemon = match Daemon::connect(&address, &tls(&args.daemon)).await {
         Ok(d) => d,
         Err(e) => return Err(Fatal(connect_help(&e.to_string()))),
     };
-    let solving = daemon.solve(session, plan.spec.clone(), |s| printer.update(&s));
-    let result = tokio::select! {
-        r = solving => r,
-        _ = tokio::signal::ctrl_c() => {
-            sink.discard();
-            eprintln!("slipway: interrupted; the build was cancelled");
-            return Ok(Outcome::Interrupted);
+    let solving = daemon.solve(session, plan.spec.clone(), |s| {
+        with_printer(&mut |p| p.update(&s));
+    });
+    tokio::pin!(solving);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(100));
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let result = loop {
+        tokio::select! {
+            r = &mut solving => break r,
+            _ = ticks.tick() => with_printer(&mut |p| p.tick()),
+            _ = &mut interrupted => {
+                sink.discard();
+                eprintln!("slipway: interrupted; the build was cancelled");
+                return Ok(Outcome::Interrupted);
+            }
         }
     };
+    let mut printer = printer
+        .lock()
+        .map_err(|_| Fatal("the progress display failed".into()))?;
     printer.finish();
     let response = match result {
         Ok(r) => {

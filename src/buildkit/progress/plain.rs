@@ -19,7 +19,8 @@
 //! Unlike BuildKit, each status message prints every vertex it changed
 //! (finished ones first, by finishing time) that has something new to
 //! show, not one picked by output rate, and unfinished log lines wait for
-//! their newline, so the output depends only on the messages.
+//! their newline, so the output depends only on the messages. A name or
+//! message spanning several lines gets the `#N` prefix on each.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -168,11 +169,18 @@ impl Plain {
                 let _ = writeln!(w);
             }
             self.not_first = true;
-            let _ = writeln!(w, "#{index} {}", v.vertex.name);
+            emit(w, index, &v.vertex.name);
         }
         for line in body {
-            let _ = writeln!(w, "#{index} {line}");
+            emit(w, index, &line);
         }
         self.current = (!finished).then(|| digest.to_owned());
+    }
+}
+
+/// Writes `text` as `#N` lines, one per line of text.
+fn emit(w: &mut dyn Write, index: usize, text: &str) {
+    for line in text.split('\n') {
+        let _ = writeln!(w, "#{index} {line}");
     }
 }

@@ -329,7 +329,7 @@ pub fn render(
     let vertex = details
         .vertex
         .as_ref()
-        .filter(|d| trace.vertices.contains_key(*d))
+        .filter(|d| trace.lookup(d).is_some())
         .cloned()
         .or_else(|| {
             trace
@@ -345,7 +345,7 @@ pub fn render(
                 .cloned()
         })
         .or(details.vertex.clone());
-    let state = vertex.as_ref().and_then(|d| trace.vertices.get(d));
+    let state = vertex.as_ref().and_then(|d| trace.lookup(d));
 
     let location = details
         .sources

@@ -3,9 +3,16 @@
 //! the `StatusResponse`s in order. The displays read it; the failure report
 //! takes the failing vertex's last log lines from it.
 //!
+//! Vertices in a progress group (BuildKit's `COPY --link` emits a weak
+//! copy and a merge in one group) are shown as one vertex named after the
+//! group, as BuildKit's displays do: its runs are the members' runs, it is
+//! cached when all members are, it fails with the first member's error,
+//! and it stays hidden while only weak members have started. Statuses,
+//! logs and warnings of members go to the group.
+//!
 //! Times are nanoseconds since the Unix epoch, as the daemon stamped them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::proto::control::{StatusResponse, Vertex, VertexWarning};
 
@@ -109,6 +116,8 @@ pub struct VertexState {
     pub partial_log: Option<String>,
     /// The last [`KEPT_LOG_LINES`] complete lines, with time prefixes.
     pub recent_logs: VecDeque<String>,
+    /// A progress group none of whose shown members has started.
+    pub hidden: bool,
 }
 
 impl VertexState {
@@ -171,6 +180,10 @@ pub struct Trace {
     pub first_start: Option<Nanos>,
     /// Every warning, in arrival order.
     pub warnings: Vec<VertexWarning>,
+    /// Progress group members: member digest to group id.
+    pub group_of: HashMap<String, String>,
+    /// Progress group members' latest records, by group id.
+    members: HashMap<String, BTreeMap<String, Vertex>>,
 }
 
 impl Trace {
@@ -183,10 +196,37 @@ impl Trace {
                 updated.push(d.to_owned());
             }
         };
+        let mut groups: Vec<String> = Vec::new();
         for v in &s.vertexes {
             let started = v.started.as_ref().map(nanos);
             if self.first_start.is_none() {
                 self.first_start = started;
+            }
+            if let Some(g) = &v.progress_group {
+                if !self.vertices.contains_key(&g.id) {
+                    self.seen_order.push(g.id.clone());
+                    self.vertices.insert(
+                        g.id.clone(),
+                        VertexState {
+                            vertex: Vertex {
+                                digest: g.id.clone(),
+                                name: g.name.clone(),
+                                ..Vertex::default()
+                            },
+                            hidden: true,
+                            ..VertexState::default()
+                        },
+                    );
+                }
+                self.group_of.insert(v.digest.clone(), g.id.clone());
+                self.members
+                    .entry(g.id.clone())
+                    .or_default()
+                    .insert(v.digest.clone(), v.clone());
+                if !groups.contains(&g.id) {
+                    groups.push(g.id.clone());
+                }
+                continue;
             }
             let is_new = !self.vertices.contains_key(&v.digest);
             if is_new {
@@ -220,8 +260,16 @@ impl Trace {
                 }
             }
         }
+        for id in groups {
+            if self.refresh_group(&id) {
+                touch(&id, &mut updated);
+            }
+        }
         for st in &s.statuses {
-            let Some(state) = self.vertices.get_mut(&st.vertex) else {
+            let Some(state) = self
+                .vertices
+                .get_mut(self.group_of.get(&st.vertex).unwrap_or(&st.vertex))
+            else {
                 continue;
             };
             let task = TaskStatus {
@@ -243,15 +291,21 @@ impl Trace {
             touch(&st.vertex, &mut updated);
         }
         for w in &s.warnings {
-            let Some(state) = self.vertices.get_mut(&w.vertex) else {
+            let digest = self.group_of.get(&w.vertex).unwrap_or(&w.vertex).clone();
+            let Some(state) = self.vertices.get_mut(&digest) else {
                 continue;
             };
             state.warnings.push(w.clone());
             self.warnings.push(w.clone());
-            touch(&w.vertex, &mut updated);
+            touch(&digest, &mut updated);
         }
         for log in &s.logs {
-            let Some(state) = self.vertices.get_mut(&log.vertex) else {
+            let digest = self
+                .group_of
+                .get(&log.vertex)
+                .unwrap_or(&log.vertex)
+                .clone();
+            let Some(state) = self.vertices.get_mut(&digest) else {
                 continue;
             };
             let at = log.timestamp.as_ref().map(nanos).unwrap_or(0);
@@ -276,9 +330,72 @@ impl Trace {
                     state.push_log_line(line);
                 }
             }
-            touch(&log.vertex, &mut updated);
+            touch(&digest, &mut updated);
         }
+        // Hidden groups are not shown.
+        updated.retain(|d| self.vertices.get(d).is_some_and(|v| !v.hidden));
         updated
+    }
+
+    /// The state shown for `digest`: its own, or its progress group's.
+    pub fn lookup(&self, digest: &str) -> Option<&VertexState> {
+        let digest = self.group_of.get(digest).map_or(digest, String::as_str);
+        self.vertices.get(digest)
+    }
+
+    /// Recomputes a group vertex from its members; true when its display
+    /// changed.
+    fn refresh_group(&mut self, id: &str) -> bool {
+        let Some(members) = self.members.get(id) else {
+            return false;
+        };
+        let Some(state) = self.vertices.get_mut(id) else {
+            return false;
+        };
+        let was_hidden = state.hidden;
+        let was_started = state.is_started();
+        let before = (
+            state.intervals.clone(),
+            state.vertex.cached,
+            state.vertex.error.clone(),
+        );
+        let mut cached = true;
+        let mut error = String::new();
+        for m in members.values() {
+            if let Some(start) = m.started.as_ref().map(nanos) {
+                let stop = m.completed.as_ref().map(nanos);
+                match state.intervals.iter_mut().find(|i| i.start == start) {
+                    Some(i) => i.stop = stop.or(i.stop),
+                    None => state.intervals.push(Interval { start, stop }),
+                }
+                if !m.progress_group.as_ref().is_some_and(|g| g.weak) {
+                    state.hidden = false;
+                }
+            }
+            cached &= m.cached;
+            if error.is_empty() {
+                error.clone_from(&m.error);
+            } else if !m.error.is_empty() {
+                state.hidden = false;
+            }
+        }
+        state.vertex.cached = cached;
+        state.vertex.error = error;
+        if state.hidden {
+            return false;
+        }
+        if was_hidden || !was_started && state.is_started() {
+            if !self.started_order.iter().any(|d| d == id) {
+                self.started_order.push(id.to_owned());
+            }
+            return true;
+        }
+        before
+            != (
+                state.intervals.clone(),
+                state.vertex.cached,
+                state.vertex.error.clone(),
+            )
     }
 
     /// Moves an unfinished log line into the complete ones (when its vertex

@@ -111,8 +111,9 @@ impl Tty {
         self.drawn = true;
         out.push_str(HIDE_CURSOR);
 
-        let total = trace.vertices.len();
-        let completed = trace.vertices.values().filter(|v| v.is_completed()).count();
+        let shown = trace.vertices.values().filter(|v| !v.hidden);
+        let total = shown.clone().count();
+        let completed = shown.filter(|v| v.is_completed()).count();
         let elapsed = trace
             .first_start
             .map_or(0.0, |s| daemon_now.saturating_sub(s).max(0) as f64 / 1e9);
@@ -185,7 +186,7 @@ fn jobs(trace: &Trace, all: bool) -> Vec<Job> {
         let Some(v) = trace.vertices.get(digest) else {
             continue;
         };
-        let mut name = v.vertex.name.replace('\t', " ");
+        let mut name = sanitize(&v.vertex.name);
         let mut color = Some(BLUE);
         if !v.vertex.error.is_empty() {
             if v.is_canceled() {
@@ -205,7 +206,7 @@ fn jobs(trace: &Trace, all: bool) -> Vec<Job> {
         } else {
             v.last_log_lines()
                 .into_iter()
-                .map(|l| l.split_once(' ').map_or(l.clone(), |(_, t)| t.to_owned()))
+                .map(|l| sanitize(l.split_once(' ').map_or(&l, |(_, t)| t)))
                 .collect()
         };
         jobs.push(Job {
@@ -225,7 +226,7 @@ fn jobs(trace: &Trace, all: bool) -> Vec<Job> {
                 String::new()
             };
             jobs.push(Job {
-                name: format!("=> {}", s.id),
+                name: format!("=> {}", sanitize(&s.id)),
                 status,
                 intervals: s
                     .started
@@ -247,7 +248,10 @@ fn jobs(trace: &Trace, all: bool) -> Vec<Job> {
             .collect();
         for warning in &v.warnings {
             jobs.push(Job {
-                name: format!("WARN: {}", String::from_utf8_lossy(&warning.short)),
+                name: format!(
+                    "WARN: {}",
+                    sanitize(&String::from_utf8_lossy(&warning.short))
+                ),
                 status: String::new(),
                 intervals: latest.clone(),
                 completed: true,
@@ -257,6 +261,33 @@ fn jobs(trace: &Trace, all: bool) -> Vec<Job> {
         }
     }
     jobs
+}
+
+/// `text` made safe for one line of the frame: what a terminal would show
+/// after the last carriage return, tabs as spaces, newlines as spaces, and
+/// no escape sequences or other control characters (they would move the
+/// cursor and break the redraw).
+fn sanitize(text: &str) -> String {
+    let text = text.rsplit('\r').next().unwrap_or(text);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' | '\n' => out.push(' '),
+            // CSI sequence: ESC [ parameters final-byte.
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` cut to `max` characters.
@@ -270,4 +301,17 @@ fn pad(text: &str, width: usize) -> String {
     let len = out.chars().count();
     out.extend(std::iter::repeat_n(' ', width - len));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_lines_hold_no_control_characters() {
+        assert_eq!(sanitize("a\tb\nc"), "a b c");
+        assert_eq!(sanitize("10%\r50%\r100% done"), "100% done");
+        assert_eq!(sanitize("\x1b[31mred\x1b[0m text\x07"), "red text");
+        assert_eq!(sanitize("\x1b"), "");
+    }
 }

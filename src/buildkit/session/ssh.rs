@@ -57,7 +57,7 @@ const SIGN_REQUEST: u8 = 13;
 pub struct SshSpec {
     /// The id `RUN --mount=type=ssh,id=…` refers to.
     pub id: String,
-    /// Agent sockets; empty means `$SSH_AUTH_SOCK`.
+    /// One agent socket or key files; empty means `$SSH_AUTH_SOCK`.
     pub paths: Vec<PathBuf>,
 }
 

@@ -48,64 +48,14 @@ fn bad(pattern: &str) -> PatternError {
 /// Go's `path.Clean` for slash-separated paths: the shortest equivalent
 /// path, `.` for an empty result.
 pub fn clean_path(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
+    crate::ir::paths::clean(path)
 }
 
 /// Reads a `.dockerignore` file the way `moby/patternmatcher/ignorefile`
 /// does: BOM and `#` comment lines dropped, lines trimmed and cleaned, a
 /// leading `/` removed (also after `!`).
 pub fn parse_ignore_file(text: &str) -> Vec<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut pattern = line.trim();
-        if pattern.is_empty() {
-            continue;
-        }
-        let invert = pattern.starts_with('!');
-        if invert {
-            pattern = pattern[1..].trim();
-        }
-        let mut cleaned = String::new();
-        if !pattern.is_empty() {
-            cleaned = clean_path(pattern);
-            if cleaned.len() > 1 && cleaned.starts_with('/') {
-                cleaned.remove(0);
-            }
-        }
-        out.push(if invert {
-            format!("!{cleaned}")
-        } else {
-            cleaned
-        });
-    }
-    out
+    crate::ir::dockerignore::parse(text.as_bytes())
 }
 
 // ---------------------------------------------------------------------------
