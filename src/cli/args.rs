@@ -195,7 +195,7 @@ pub enum ProgressChoice {
     Quiet,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct LintArgs {
     /// Dockerfiles, or directories searched for `Dockerfile`,
     /// `*.Dockerfile`, `Dockerfile.*` and `Containerfile`; `-` reads
@@ -216,6 +216,10 @@ pub struct LintArgs {
     /// `failure-threshold`: `error`, `warning` (the default) or `none`.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub failure_threshold: Option<LintThreshold>,
+
+    /// Do not run ShellCheck on RUN scripts (it runs when installed).
+    #[arg(long)]
+    pub no_shellcheck: bool,
 
     /// Print a rule's documentation (by kebab name, BuildKit name or id)
     /// and exit.

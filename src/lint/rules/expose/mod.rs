@@ -1,6 +1,7 @@
 //! Rules about `EXPOSE` port specifications.
 
 pub mod expose_invalid_format;
+pub mod expose_port_out_of_range;
 pub mod expose_proto_casing;
 
 /// A port spec split like BuildKit's `splitParts`/`splitProtoPort`:

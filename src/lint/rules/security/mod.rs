@@ -1,3 +1,4 @@
-//! Rules about secrets and other sensitive data.
+//! Rules about secrets, users and other sensitive matters.
 
+pub mod root_user;
 pub mod secrets_used_in_arg_or_env;

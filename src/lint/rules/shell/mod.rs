@@ -1,0 +1,3 @@
+//! ShellCheck's findings on `RUN` bodies.
+
+pub mod shellcheck;
