@@ -8,7 +8,9 @@ use futures_util::future::join_all;
 use crate::diagnostics::Diagnostic;
 use crate::ir::codes;
 use crate::ir::lower::{self, Lowered};
-use crate::ir::plan::{Answer, ImageAnswer, Pending, PendingImage, Plan, go_quote, suggest};
+use crate::ir::plan::{
+    Answer, ImageAnswer, Pending, PendingImage, PendingOciLayout, Plan, go_quote, suggest,
+};
 use crate::ir::platform::Platform;
 use crate::llb::{self, PlatformOutput, SourceFile};
 use crate::syntax::instructions::{Dockerfile, parse_instructions};
@@ -197,6 +199,21 @@ async fn answer<R: Resolver>(
             .read_local_dockerignore(name)
             .await
             .map(Answer::Dockerignore),
+        Pending::OciLayout(PendingOciLayout {
+            key,
+            reference,
+            store,
+            platform,
+        }) => resolver
+            .resolve_oci_layout(key, reference, store, platform)
+            .await
+            .map(|img| {
+                Answer::Image(ImageAnswer {
+                    reference: img.reference,
+                    digest: img.digest,
+                    config: img.config,
+                })
+            }),
         Pending::Nothing => Ok(Answer::Nothing),
     }
 }
@@ -205,6 +222,10 @@ async fn answer<R: Resolver>(
 /// with a suggestion among the stage names and common images.
 fn resolve_error(plan: &Plan, idx: usize, p: &Pending, err: &str) -> Diagnostic {
     let st = &plan.stages[idx];
+    if let Pending::OciLayout(_) = p {
+        // BuildKit passes a named context's failure on as it is.
+        return Diagnostic::error(codes::RESOLVE_FAILED, st.from_range, err);
+    }
     let name = &st.orig_name;
     let mut msg = match p {
         Pending::Image(_) => format!("{name}: {err}"),

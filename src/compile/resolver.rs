@@ -32,6 +32,23 @@ pub trait Resolver: Sync {
         mode: ResolveMode,
     ) -> impl Future<Output = Result<ResolvedImage, String>> + Send;
 
+    /// Resolves the image of an `oci-layout://` named context: the layout
+    /// the client registered as content store `store` in the build's
+    /// session, at the digest pinned in `reference` (the context's name,
+    /// `docker.io/library/base@sha256:…`). `key` is the option key
+    /// (`NAME` or `NAME::os/arch`), for progress names. By default the
+    /// config is unknown, as with [`OfflineResolver`].
+    fn resolve_oci_layout(
+        &self,
+        key: &str,
+        reference: &str,
+        store: &str,
+        platform: &Platform,
+    ) -> impl Future<Output = Result<ResolvedImage, String>> + Send {
+        let _ = (key, reference, store, platform);
+        async { Ok(ResolvedImage::default()) }
+    }
+
     /// The `.dockerignore` at the root of the client directory `local`
     /// (for `local:` named contexts); `Ok(None)` when there is none.
     fn read_local_dockerignore(
@@ -48,7 +65,7 @@ pub trait Resolver: Sync {
 /// (`docker-image://docker.io/library/alpine:3`, not digest-pinned) and
 /// stages start with no environment but the default PATH, no working
 /// directory, no user, no ONBUILD triggers. Named local contexts have no
-/// `.dockerignore`.
+/// `.dockerignore`; `oci-layout://` contexts have an unknown config.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OfflineResolver;
 
@@ -81,5 +98,17 @@ impl Resolver for StaticResolver {
         let found = self.images.get(reference).cloned();
         let reference = reference.to_owned();
         async move { found.ok_or_else(|| format!("{reference}: not found")) }
+    }
+
+    /// Layout images are looked up by their pinned reference, like
+    /// registry images.
+    fn resolve_oci_layout(
+        &self,
+        _key: &str,
+        reference: &str,
+        _store: &str,
+        platform: &Platform,
+    ) -> impl Future<Output = Result<ResolvedImage, String>> + Send {
+        self.resolve_image(reference, platform, ResolveMode::Default)
     }
 }

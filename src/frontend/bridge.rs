@@ -2,8 +2,9 @@
 //! Dockerfile frontend uses: ping (capabilities), solve, read a file from a
 //! solved result, resolve an image's config, warn, and return.
 //!
-//! Capabilities decide between equivalent RPCs: image configs come from
-//! `ResolveSourceMeta` when the daemon lists `source.metaresolver` and from
+//! Capabilities decide between equivalent RPCs: image configs (from a
+//! registry or from a client's OCI layout) come from `ResolveSourceMeta`
+//! when the daemon lists `source.metaresolver` and from
 //! `ResolveImageConfig` otherwise; results use the `ref`/`refs` wire form
 //! only with `proto.refarray`. A daemon that sends no capability lists is
 //! assumed to have the frozen legacy set, as BuildKit's own client does.
@@ -43,6 +44,13 @@ const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// Largest message accepted from or sent to the daemon (BuildKit's client
 /// allows 16 MiB; a Dockerfile or image config never comes close).
 const MAX_MESSAGE: usize = 64 << 20;
+
+/// `ResolveImageConfigRequest.ResolverType` for an OCI layout in a session.
+const RESOLVER_TYPE_OCI_LAYOUT: i32 = 1;
+
+/// Source attributes naming the session and content store of an OCI layout.
+const ATTR_OCI_SESSION: &str = "oci.session";
+const ATTR_OCI_STORE: &str = "oci.store";
 
 /// Gateway metadata key naming the build a client-side frontend serves.
 const BUILD_ID_KEY: &str = "buildkit-controlapi-buildid";
@@ -244,6 +252,82 @@ impl Bridge {
             platform,
             resolve_mode: resolve_mode.to_owned(),
             log_name: log_name.to_owned(),
+            ..ResolveImageConfigRequest::default()
+        };
+        let res = client.resolve_image_config(req).await?.into_inner();
+        Ok(ResolvedImage {
+            reference: if res.r#ref.is_empty() {
+                reference.to_owned()
+            } else {
+                res.r#ref
+            },
+            digest: res.digest,
+            config: res.config,
+        })
+    }
+
+    /// Resolves the image at `reference` (a name pinned to a digest,
+    /// `docker.io/library/base@sha256:…`) in the OCI layout the client
+    /// serves as content store `store` in session `session`, for one
+    /// platform. Through `ResolveSourceMeta` an `oci-layout://` source with
+    /// the session and store attributes; through `ResolveImageConfig` the
+    /// OCI-layout resolver type with the session and store IDs.
+    pub async fn resolve_oci_layout(
+        &self,
+        reference: &str,
+        session: &str,
+        store: &str,
+        platform: Option<pb::Platform>,
+        log_name: &str,
+    ) -> Result<ResolvedImage, tonic::Status> {
+        let mut client = self.client.clone();
+        if self.has_cap(CAP_SOURCE_META_RESOLVER) {
+            let attrs = [(ATTR_OCI_SESSION, session), (ATTR_OCI_STORE, store)]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            let req = ResolveSourceMetaRequest {
+                source: Some(pb::SourceOp {
+                    identifier: format!("oci-layout://{reference}"),
+                    attrs,
+                }),
+                platform,
+                log_name: log_name.to_owned(),
+                ..ResolveSourceMetaRequest::default()
+            };
+            // Worded like BuildKit's own resolver, as for registry images.
+            let res = client.resolve_source_meta(req).await.map_err(|e| {
+                let message = format!(
+                    "failed to resolve source metadata for {reference}: {}",
+                    e.message()
+                );
+                tonic::Status::with_details(e.code(), message, e.details().to_vec().into())
+            })?;
+            let res = res.into_inner();
+            let updated = res.source.map(|s| s.identifier).unwrap_or_default();
+            let Some(image) = res.image else {
+                return Err(tonic::Status::failed_precondition(format!(
+                    "{reference} was resolved to a non-image source {updated}"
+                )));
+            };
+            let reference = updated
+                .strip_prefix("oci-layout://")
+                .unwrap_or(reference)
+                .to_owned();
+            return Ok(ResolvedImage {
+                reference,
+                digest: image.digest,
+                config: image.config,
+            });
+        }
+        let req = ResolveImageConfigRequest {
+            r#ref: reference.to_owned(),
+            platform,
+            log_name: log_name.to_owned(),
+            resolver_type: RESOLVER_TYPE_OCI_LAYOUT,
+            session_id: session.to_owned(),
+            store_id: store.to_owned(),
             ..ResolveImageConfigRequest::default()
         };
         let res = client.resolve_image_config(req).await?.into_inner();

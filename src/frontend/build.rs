@@ -4,10 +4,16 @@
 //! and assemble the result. Also the data behind the outline and targets
 //! subrequests, which need the same request.
 //!
+//! Build checks ([`super::warn`]) run beside the compiler: a build sends
+//! the findings of the stages it dispatches as warnings (and fails on them
+//! under `check=error=true`); [`check`] answers `frontend.lint` with them.
+//!
 //! Compile errors become one-line statuses worded like BuildKit's
 //! (`dockerfile parse error on line N: …` for instruction errors) carrying
 //! the Dockerfile and the failing lines; solve errors (a failing `RUN`)
 //! are passed on exactly as the daemon reported them, source map included.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
@@ -15,14 +21,17 @@ use crate::compile::{self, CompileRequest, ResolvedImage, Resolver};
 use crate::diagnostics::Diagnostic;
 use crate::ir::options::{BuildOptions, ResolveMode};
 use crate::ir::platform::Platform;
+use crate::lint;
 use crate::llb::result::platform_id;
 use crate::proto::{gateway, pb};
 use crate::text::LineIndex;
 
 use super::bridge::{Bridge, CAP_PROTO_REF_ARRAY};
 use super::dockerfile::{self, Dockerfile};
-use super::opts::{Environment, GatewayOptions};
+use super::opts::{Environment, GatewayOptions, KEY_DOCKERFILE_CHECK};
 use super::result::{self, FrontendError, SourceDetail};
+use super::subrequest::{self, LintReport};
+use super::warn::{self, Checks, Until};
 
 /// Builds every requested platform and assembles the result.
 pub async fn build(
@@ -39,10 +48,36 @@ pub async fn build(
             .map_err(|e| e.context("failed to read dockerignore patterns"))?,
     };
     req.options.context_excludes = crate::ir::dockerignore::parse(&ignore);
+    let checks = run_checks(env, df, Some(req.options.context_excludes.clone()))?;
+    if let Some(e) = checks.errors.iter().find(|d| d.code == lint::INVALID_CHECK) {
+        return Err(FrontendError::new(format!(
+            "failed to parse check options: {}",
+            e.message
+        )));
+    }
     let resolver = GatewayResolver::new(bridge, opts, &req.options);
-    let compiled = compile::compile(&req, &resolver)
-        .await
-        .map_err(|d| compile_error(&d, df, true))?;
+    let compiled = match compile::compile(&req, &resolver).await {
+        Ok(c) => c,
+        Err(diags) => {
+            // The checks BuildKit ran before conversion stopped.
+            if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                let until = Until::Before(checks.stop_at(d));
+                let _ = warn::report(bridge, df, &checks.select(None, until)).await;
+            }
+            return Err(compile_error(&diags, df, true));
+        }
+    };
+    // Checks of the stages the first platform dispatched, as BuildKit
+    // reports them (only for its first platform); with `error=true` they
+    // fail the build before anything is solved.
+    let dispatched = dispatched_stages(&compiled);
+    let warnings = checks.select(dispatched.as_ref(), Until::End);
+    let _ = warn::report(bridge, df, &warnings).await;
+    if checks.error_on_findings
+        && let Some(message) = warn::violation_error(&warnings)
+    {
+        return Err(FrontendError::new(message));
+    }
     // Solve every platform at once, as BuildKit does.
     let solves = compiled
         .platforms
@@ -86,6 +121,90 @@ pub fn targets(
     compile::targets(&req).map_err(|d| compile_error(&d, df, false))
 }
 
+/// The `frontend.lint` answer (`--call=check`): BuildKit's build checks
+/// over the Dockerfile, as far as conversion gets. Without a target every
+/// stage counts, as in BuildKit; with one, the stages it needs.
+pub async fn check(
+    bridge: &Bridge,
+    env: &Environment,
+    opts: &GatewayOptions,
+    df: &Dockerfile,
+) -> Result<BTreeMap<String, Vec<u8>>, FrontendError> {
+    let checks = run_checks(env, df, None)?;
+    let (warnings, error) =
+        if let Some(e) = checks.errors.iter().find(|d| d.code == lint::INVALID_CHECK) {
+            let message = format!("failed to parse check options: {}", e.message);
+            (Vec::new(), Some((message, None)))
+        } else if let Some(first) = checks.errors.iter().find(|d| d.is_error()) {
+            let until = Until::Before(checks.stop_at(first));
+            (
+                checks.select(None, until),
+                Some(error_parts(&checks.errors, df)),
+            )
+        } else {
+            let req = request(bridge, env, df)?;
+            let resolver = GatewayResolver::new(bridge, opts, &req.options);
+            match compile::compile(&req, &resolver).await {
+                Ok(compiled) => {
+                    let dispatched = req
+                        .options
+                        .target
+                        .as_ref()
+                        .and_then(|_| dispatched_stages(&compiled));
+                    let warnings = checks.select(dispatched.as_ref(), Until::End);
+                    let error = warn::violation_error(&warnings)
+                        .filter(|_| checks.error_on_findings)
+                        .map(|m| (m, None));
+                    (warnings, error)
+                }
+                Err(diags) => {
+                    let until = diags
+                        .iter()
+                        .find(|d| d.is_error())
+                        .map_or(Until::End, |d| Until::Before(checks.stop_at(d)));
+                    (checks.select(None, until), Some(error_parts(&diags, df)))
+                }
+            }
+        };
+    Ok(subrequest::lint(&LintReport {
+        warnings,
+        filename: &df.filename,
+        data: &df.data,
+        definition: &df.definition,
+        error,
+    }))
+}
+
+/// Runs the build checks, with the `BUILDKIT_DOCKERFILE_CHECK` build
+/// argument in place of the `# check=` directive when given. A bad value
+/// of that argument fails the whole request, as in BuildKit. `dockerignore`:
+/// the context's patterns, when loaded (for `CopyIgnoredFile`).
+fn run_checks(
+    env: &Environment,
+    df: &Dockerfile,
+    dockerignore: Option<Vec<String>>,
+) -> Result<Checks, FrontendError> {
+    let check = env.opts.get(KEY_DOCKERFILE_CHECK);
+    if let Some(v) = check {
+        lint::CheckConfig::parse(v).map_err(|e| {
+            FrontendError::new(format!("failed to parse {KEY_DOCKERFILE_CHECK}: {e}"))
+        })?;
+    }
+    let lossy = String::from_utf8_lossy(&df.data);
+    let text = crate::syntax::decode(&df.data).unwrap_or(&lossy);
+    Ok(Checks::run_with_dockerignore(
+        text,
+        check.map(String::as_str),
+        dockerignore,
+    ))
+}
+
+/// The stages (file order) the first platform's build dispatched.
+fn dispatched_stages(compiled: &compile::Compiled) -> Option<BTreeSet<usize>> {
+    let first = compiled.platforms.first()?;
+    Some(first.build.stages.iter().map(|s| s.index).collect())
+}
+
 /// The compile request for the loaded Dockerfile and the build options.
 fn request(
     bridge: &Bridge,
@@ -118,8 +237,24 @@ fn request(
 /// Dockerfile snippet attached (BuildKit attaches it to build errors, not
 /// to subrequest errors).
 fn compile_error(diags: &[Diagnostic], df: &Dockerfile, with_source: bool) -> FrontendError {
+    let (message, lines) = error_parts(diags, df);
+    let err = FrontendError::new(message);
+    let Some((first, last)) = lines.filter(|_| with_source) else {
+        return err;
+    };
+    err.with_source(&SourceDetail {
+        filename: &df.filename,
+        data: &df.data,
+        language: "Dockerfile",
+        ranges: vec![(first, 0, last, 0)],
+    })
+}
+
+/// The first error's one-line message as BuildKit words it, and the lines
+/// it points at when BuildKit gives it a location.
+fn error_parts(diags: &[Diagnostic], df: &Dockerfile) -> (String, Option<(u32, u32)>) {
     let Some(d) = diags.iter().find(|d| d.is_error()).or(diags.first()) else {
-        return FrontendError::new("the Dockerfile could not be compiled");
+        return ("the Dockerfile could not be compiled".to_owned(), None);
     };
     let lossy = String::from_utf8_lossy(&df.data);
     let text = crate::syntax::decode(&df.data).unwrap_or(&lossy);
@@ -135,17 +270,9 @@ fn compile_error(diags: &[Diagnostic], df: &Dockerfile, with_source: bool) -> Fr
     if instruction_error {
         message = format!("dockerfile parse error on line {first}: {message}");
     }
-    let err = FrontendError::new(message);
     // Some errors carry no Dockerfile location in BuildKit either.
-    if !with_source || df.data.is_empty() || !compile::buildkit_reports_location(d) {
-        return err;
-    }
-    err.with_source(&SourceDetail {
-        filename: &df.filename,
-        data: &df.data,
-        language: "Dockerfile",
-        ranges: vec![(first, 0, last, 0)],
-    })
+    let located = !df.data.is_empty() && compile::buildkit_reports_location(d);
+    (message, located.then_some((first, last)))
 }
 
 /// The name in a `did you mean X?` help line, without a flag's dashes.
@@ -191,6 +318,34 @@ impl Resolver for GatewayResolver {
             .map_err(|e| e.message().to_owned())?;
         let config = serde_json::from_slice(&img.config)
             .map_err(|e| format!("failed to parse image config for {reference}: {e}"))?;
+        Ok(ResolvedImage {
+            reference: Some(img.reference).filter(|r| r != reference),
+            digest: Some(img.digest).filter(|d| !d.is_empty()),
+            config: Some(config),
+        })
+    }
+
+    async fn resolve_oci_layout(
+        &self,
+        key: &str,
+        reference: &str,
+        store: &str,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, String> {
+        let log = format!("[context {key}] load metadata for {reference}");
+        let img = self
+            .bridge
+            .resolve_oci_layout(
+                reference,
+                &self.opts.session_id,
+                store,
+                Some(to_pb(platform)),
+                &log,
+            )
+            .await
+            .map_err(|e| e.message().to_owned())?;
+        let config = serde_json::from_slice(&img.config)
+            .map_err(|e| format!("could not parse oci-layout image config: {e}"))?;
         Ok(ResolvedImage {
             reference: Some(img.reference).filter(|r| r != reference),
             digest: Some(img.digest).filter(|d| !d.is_empty()),
@@ -266,6 +421,29 @@ mod tests {
         );
         assert_eq!(v["info"]["filename"], "Dockerfile");
         assert_eq!(v["info"]["data"], "RlJPTSBhClJVTiAtLW1vbnQ9eCB0cnVlCg==");
+    }
+
+    // Through a real daemon BuildKit's own frontend rejects a bad value
+    // before it hands the build to slipway, so this is checked here.
+    #[test]
+    fn a_bad_check_build_argument_reads_like_buildkit() {
+        let d = df("FROM a AS B\nCMD x\n");
+        let mut env = Environment::default();
+        env.opts.insert(
+            KEY_DOCKERFILE_CHECK.to_owned(),
+            "skip=all;bogus=1".to_owned(),
+        );
+        assert_eq!(
+            run_checks(&env, &d, None).unwrap_err().message,
+            "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: invalid check option \"bogus\""
+        );
+        env.opts.insert(
+            KEY_DOCKERFILE_CHECK.to_owned(),
+            "skip=StageNameCasing".to_owned(),
+        );
+        let checks = run_checks(&env, &d, None).unwrap();
+        let rules: Vec<&str> = checks.warnings.iter().map(|w| w.rule.as_str()).collect();
+        assert_eq!(rules, ["JSONArgsRecommended"]);
     }
 
     #[test]

@@ -158,7 +158,8 @@ pub fn local_definition(
         constraints: Some(pb::WorkerConstraints::default()),
         ..pb::Op::default()
     };
-    let bytes = source.encode_to_vec();
+    // BuildKit's field order (the `op` oneof last), so the digest is its.
+    let bytes = crate::llb::encode_op(&source);
     let digest = sha256_digest(&bytes);
     let terminal = pb::Op {
         inputs: vec![pb::Input {
@@ -175,10 +176,27 @@ pub fn local_definition(
         caps,
         ..pb::OpMetadata::default()
     };
+    // BuildKit's marshaller gives the terminal op the constraint caps (and
+    // `meta.description`, as an op has a description), and records every
+    // op in the source map, with no locations for this one.
+    let terminal = terminal.encode_to_vec();
+    let terminal_metadata = pb::OpMetadata {
+        caps: ["constraints", "platform", "meta.description"]
+            .into_iter()
+            .map(|c| (c.to_owned(), true))
+            .collect(),
+        ..pb::OpMetadata::default()
+    };
     let definition = pb::Definition {
-        def: vec![bytes, terminal.encode_to_vec()],
-        metadata: BTreeMap::from([(digest.clone(), metadata)]),
-        source: None,
+        metadata: BTreeMap::from([
+            (digest.clone(), metadata),
+            (sha256_digest(&terminal), terminal_metadata),
+        ]),
+        def: vec![bytes, terminal],
+        source: Some(pb::Source {
+            locations: BTreeMap::from([(digest.clone(), pb::Locations::default())]),
+            infos: Vec::new(),
+        }),
     };
     (definition, digest)
 }

@@ -15,15 +15,19 @@
 //!    its `.dockerignore`) and `ReadFile` them ([`dockerfile`]).
 //! 4. With `requestid`, answer the subrequest instead ([`subrequest`]):
 //!    outline (which resolves base images as a build would), targets,
-//!    describe.
+//!    lint (`--call=check`), describe.
 //! 5. Otherwise, per target platform: compile the Dockerfile to LLB, with
-//!    base image configs resolved through the daemon, and `Solve` it
-//!    ([`build`]).
+//!    base image configs resolved through the daemon, send the build
+//!    checks' findings as warnings, and `Solve` it ([`build`]).
 //! 6. `Return` the refs and image config metadata, or an error status
 //!    carrying the Dockerfile location ([`result`]). Then exit 0.
 //!
-//! The frontend image itself is made by [`image`]; [`warn`] is the hook
-//! build checks will report through.
+//! The frontend image itself is made by [`image`]; [`warn`] turns build
+//! checks into BuildKit's warnings, sent during builds and returned for
+//! `frontend.lint`.
+//!
+//! The same conversation also runs inside `slipway build`
+//! ([`serve_client`]), on the daemon's control connection.
 
 pub mod bridge;
 pub mod build;

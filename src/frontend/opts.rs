@@ -42,6 +42,8 @@ pub const KEY_CACHE_IMPORTS: &str = "cache-imports";
 pub const KEY_CACHE_FROM: &str = "cache-from";
 /// `frontend.caps`: capabilities the caller requires of this frontend.
 pub const KEY_FRONTEND_CAPS: &str = "frontend.caps";
+/// The build argument that replaces the Dockerfile's `# check=` directive.
+pub const KEY_DOCKERFILE_CHECK: &str = "build-arg:BUILDKIT_DOCKERFILE_CHECK";
 /// `local-sessionid:<name>`: the session serving one local.
 pub const KEY_LOCAL_SESSION_PREFIX: &str = "local-sessionid:";
 

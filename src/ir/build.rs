@@ -85,6 +85,17 @@ pub enum StepKind {
     /// A directory sent by the client (the build context or a `local:`
     /// named context).
     Local(LocalDir),
+    /// An image in an OCI layout the client serves as a session content
+    /// store (an `oci-layout://` named context).
+    OciLayout {
+        /// The context's name pinned to the layout's digest
+        /// (`docker.io/library/base@sha256:…`).
+        reference: String,
+        /// The session serving the store (empty: none).
+        session: String,
+        /// The content store's name in that session.
+        store: String,
+    },
     /// A file downloaded over HTTP(S) (`ADD <url>`).
     Http {
         url: String,

@@ -44,6 +44,12 @@ impl ImageRef {
         parse_full(&format!("{domain}/{remainder}"))
     }
 
+    /// `reference.Parse`: the reference as written, not normalised
+    /// (`store:tag@sha256:…` keeps `store` as its whole name).
+    pub fn parse(s: &str) -> Result<ImageRef, String> {
+        parse_full(s)
+    }
+
     /// The name without tag or digest: `docker.io/library/alpine`.
     pub fn name(&self) -> String {
         if self.domain.is_empty() {

@@ -26,7 +26,11 @@ pub fn walk_inputs(step: &Step) -> Vec<StepId> {
         }
     };
     match &step.kind {
-        StepKind::Image { .. } | StepKind::Local(_) | StepKind::Http { .. } | StepKind::Git(_) => {}
+        StepKind::Image { .. }
+        | StepKind::Local(_)
+        | StepKind::OciLayout { .. }
+        | StepKind::Http { .. }
+        | StepKind::Git(_) => {}
         StepKind::Run(run) => {
             for m in super::exec::sorted_mounts(run) {
                 add(m.source);
@@ -97,6 +101,26 @@ pub fn build_op(
         }
         StepKind::Local(dir) => {
             op.op = Some(pb::op::Op::Source(local_source(dir, &mut cap)));
+        }
+        StepKind::OciLayout {
+            reference,
+            session,
+            store,
+        } => {
+            // `llb.OCILayout` with `llb.OCIStore`: empty values are left out.
+            let mut attrs = BTreeMap::new();
+            if !session.is_empty() {
+                attrs.insert(caps::ATTR_OCI_SESSION.to_owned(), session.clone());
+            }
+            if !store.is_empty() {
+                attrs.insert(caps::ATTR_OCI_STORE.to_owned(), store.clone());
+            }
+            cap(caps::SOURCE_OCI_LAYOUT);
+            op.op = Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: format!("oci-layout://{reference}"),
+                attrs,
+            }));
+            op.platform = step.info.platform.as_ref().map(pb_platform);
         }
         StepKind::Http {
             url,

@@ -93,9 +93,9 @@ pub(super) fn finish(mut lw: Lower) -> Result<Lowered, Diagnostic> {
     image.platform.os = normalized.os;
     image.platform.architecture = normalized.architecture;
     image.platform.variant = normalized.variant;
-    let stages = stage_summaries(plan, &lw);
     let result = state.fs;
     lw.results[target] = Some(state.clone());
+    let stages = stage_summaries(plan, &lw);
     let outline = outline_source(plan, &mut lw);
     Ok(Lowered {
         build: Build {

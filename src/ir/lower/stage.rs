@@ -292,8 +292,20 @@ fn named_step(lw: &mut Lower, nb: &NamedBase) -> Fs {
                 ..StepInfo::default()
             },
         },
+        NamedContext::OciLayout(_) => Step {
+            kind: StepKind::OciLayout {
+                reference: nb.reference.clone().unwrap_or_default(),
+                session: opts.session_id.clone().unwrap_or_default(),
+                store: nb.store.clone().unwrap_or_default(),
+            },
+            info: StepInfo {
+                name: Some(format!("[context {key}] OCI load from client")),
+                platform: nb.platform.as_ref().map(|p| p.normalize()),
+                ..StepInfo::default()
+            },
+        },
         // Rejected while planning.
-        NamedContext::Git(_) | NamedContext::OciLayout(_) | NamedContext::Input(_) => {
+        NamedContext::Git(_) | NamedContext::Input(_) => {
             return Fs::Scratch;
         }
     };

@@ -13,7 +13,7 @@ use crate::ir::codes;
 use crate::ir::env::EnvList;
 use crate::ir::platform::Platform;
 
-use super::expand_error;
+use super::{expand_error, go_quote};
 
 /// What the outline needs to know about an ARG.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,8 +123,11 @@ pub fn source_date_epoch(
         .map(str::to_owned)
 }
 
-/// Resolves a SOURCE_DATE_EPOCH value. Only integers are supported here;
-/// `context`, stage and named-context values need the daemon.
+/// Resolves a SOURCE_DATE_EPOCH value: empty means unset, otherwise a
+/// decimal number of seconds (Go's `strconv.ParseInt`: an optional sign,
+/// digits, 64 bits). Anything else is rejected with the error of the
+/// engine's BuildKit, whose frontend reads only numbers (newer BuildKit
+/// also takes `context` or a stage name and reads the time from it).
 pub fn resolve_epoch(value: &str, range: TextRange) -> Result<Option<i64>, Diagnostic> {
     if value.is_empty() {
         return Ok(None);
@@ -132,10 +135,19 @@ pub fn resolve_epoch(value: &str, range: TextRange) -> Result<Option<i64>, Diagn
     if let Ok(n) = value.parse::<i64>() {
         return Ok(Some(n));
     }
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        "value out of range"
+    } else {
+        "invalid syntax"
+    };
     Err(Diagnostic::error(
-        codes::UNSUPPORTED,
+        codes::INVALID_OPTION,
         range,
-        format!("SOURCE_DATE_EPOCH={value} is not supported by slipway yet"),
+        format!(
+            "invalid SOURCE_DATE_EPOCH: {value}: strconv.ParseInt: parsing {}: {why}",
+            go_quote(value)
+        ),
     )
     .with_help("pass SOURCE_DATE_EPOCH as a number of seconds since the Unix epoch"))
 }
@@ -181,5 +193,21 @@ mod tests {
             builtin_args(&p, &p, &over, "a").get("TARGETARCH"),
             Some("x")
         );
+    }
+
+    #[test]
+    fn source_date_epoch_parses_like_go() {
+        let at = TextRange::new(0, 0);
+        assert_eq!(resolve_epoch("", at), Ok(None));
+        assert_eq!(resolve_epoch("+17", at), Ok(Some(17)));
+        assert_eq!(resolve_epoch("-5", at), Ok(Some(-5)));
+        let msg = |v: &str| resolve_epoch(v, at).unwrap_err().message;
+        assert_eq!(
+            msg("abc"),
+            "invalid SOURCE_DATE_EPOCH: abc: strconv.ParseInt: parsing \"abc\": invalid syntax"
+        );
+        assert!(msg("99999999999999999999").ends_with(": value out of range"));
+        assert!(msg(" 1").ends_with(": invalid syntax"));
+        assert!(msg("-").ends_with(": invalid syntax"));
     }
 }

@@ -69,7 +69,7 @@ pub enum Base {
         reference: String,
     },
     /// A named context.
-    Named(NamedBase),
+    Named(Box<NamedBase>),
 }
 
 /// A named context that replaces a stage or a base image.
@@ -79,8 +79,12 @@ pub struct NamedBase {
     pub key: String,
     pub context: NamedContext,
     /// For `docker-image://`: the resolved reference (not digest-pinned,
-    /// as in BuildKit).
+    /// as in BuildKit). For `oci-layout://`: the context's name pinned to
+    /// the layout's digest (`docker.io/library/base@sha256:…`).
     pub reference: Option<String>,
+    /// For `oci-layout://`: the content store the client registered in
+    /// its session.
+    pub store: Option<String>,
     /// For `local:`: the exclude patterns of its `.dockerignore`.
     pub excludes: Vec<String>,
     /// The platform the source op gets, if any.
@@ -178,6 +182,19 @@ pub struct PendingImage {
     pub named: bool,
 }
 
+/// An image in a client's OCI layout (an `oci-layout://` named context).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingOciLayout {
+    /// The option key after `context:` (`NAME` or `NAME::os/arch`).
+    pub key: String,
+    /// The context's name pinned to the digest the client chose
+    /// (`docker.io/library/base@sha256:…`), as BuildKit names it.
+    pub reference: String,
+    /// The content store the client registered (`oci.store`).
+    pub store: String,
+    pub platform: Platform,
+}
+
 /// Something the plan needs from outside before it can be lowered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pending {
@@ -185,6 +202,9 @@ pub enum Pending {
     Image(PendingImage),
     /// The `.dockerignore` of a `local:` named context, by local name.
     LocalDockerignore(String),
+    /// The image config of an `oci-layout://` named context; answer with
+    /// [`Answer::Image`].
+    OciLayout(PendingOciLayout),
     /// Nothing to fetch (a named context that needs no lookup); answer
     /// with [`Answer::Nothing`].
     Nothing,
@@ -276,10 +296,13 @@ impl Plan {
         )?;
         let mut epoch = None;
         if let Some(v) = args::source_date_epoch(&options.build_args, &global_args) {
+            // A build argument has no place in the file (BuildKit reports
+            // none); a global ARG's default points at the ARG.
             let range = file
                 .meta_args
                 .iter()
                 .find(|a| a.args.iter().any(|d| d.key.value == "SOURCE_DATE_EPOCH"))
+                .filter(|_| !options.build_args.contains_key("SOURCE_DATE_EPOCH"))
                 .map_or(TextRange::new(0, 0), |a| a.range);
             epoch = args::resolve_epoch(&v, range)?;
             args::set_epoch(&mut options.build_args, &mut global_args, epoch);

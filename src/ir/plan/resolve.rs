@@ -11,7 +11,9 @@ use crate::ir::options::NamedContext;
 use crate::ir::platform::Platform;
 use crate::ir::reference::ImageRef;
 
-use super::{Answer, Base, NamedBase, Pending, PendingImage, Plan, go_quote};
+use super::{
+    Answer, Base, ImageAnswer, NamedBase, Pending, PendingImage, PendingOciLayout, Plan, go_quote,
+};
 
 impl Plan {
     /// What to resolve before lowering: the base images of reachable
@@ -98,11 +100,69 @@ impl Plan {
                 Some(NamedContext::Local(name)) => {
                     out.push((i, Pending::LocalDockerignore(name)));
                 }
+                Some(NamedContext::OciLayout(spec)) => {
+                    let key = named_key(self, i, &platform);
+                    let range = self.stages[i].from_range;
+                    let (reference, store) = oci_layout_ref(&spec, &key, range)?;
+                    out.push((
+                        i,
+                        Pending::OciLayout(PendingOciLayout {
+                            key,
+                            reference,
+                            store,
+                            platform,
+                        }),
+                    ));
+                }
                 _ => out.push((i, Pending::Nothing)),
             }
         }
         Ok(out)
     }
+}
+
+/// The option key (`NAME` or `NAME::os/arch`) of the named context that
+/// stage `idx` uses: the stage's own name when the context replaces the
+/// stage, its base name otherwise.
+fn named_key(plan: &Plan, idx: usize, platform: &Platform) -> String {
+    let st = &plan.stages[idx];
+    let name = if st.replaced_by.is_some() {
+        st.name.clone().unwrap_or_default()
+    } else {
+        st.base_name.clone()
+    };
+    plan.options
+        .named_context(&name, platform)
+        .map(|(k, _)| k)
+        .unwrap_or(name)
+}
+
+/// Splits an `oci-layout://` value (`<store>[:tag]@<digest>`) as dockerui
+/// does: the store is the reference's name, and the source is named after
+/// the context (the key without its platform) pinned to the digest:
+/// `docker.io/library/base@sha256:…`.
+fn oci_layout_ref(spec: &str, key: &str, range: TextRange) -> Result<(String, String), Diagnostic> {
+    let error = |msg: String| Diagnostic::error(codes::INVALID_REFERENCE, range, msg);
+    let parsed = ImageRef::parse(spec).map_err(|e| {
+        error(format!(
+            "could not parse oci-layout reference {}: {e}",
+            go_quote(spec)
+        ))
+    })?;
+    let Some(digest) = parsed.digest.clone() else {
+        return Err(error(format!(
+            "oci-layout reference {} has no digest",
+            go_quote(&parsed.to_string())
+        )));
+    };
+    let name = key.split("::").next().unwrap_or(key);
+    let named = ImageRef::parse_normalized(name).map_err(|e| {
+        error(format!(
+            "could not parse oci-layout reference {}: {e}",
+            go_quote(name)
+        ))
+    })?;
+    Ok((named.with_digest(&digest).to_string(), parsed.name()))
 }
 
 fn normalized(r: &str, range: TextRange) -> Result<String, Diagnostic> {
@@ -236,34 +296,31 @@ fn load_named(
     answer: &Answer,
     platform: &Platform,
 ) -> Result<(Base, Option<ImageConfig>), Diagnostic> {
-    let st = &plan.stages[idx];
-    let range = st.from_range;
-    let name = if st.replaced_by.is_some() {
-        st.name.clone().unwrap_or_default()
-    } else {
-        st.base_name.clone()
-    };
-    let key = plan
-        .options
-        .named_context(&name, platform)
-        .map(|(k, _)| k)
-        .unwrap_or(name);
+    let range = plan.stages[idx].from_range;
+    let key = named_key(plan, idx, platform);
     let unsupported = |what: &str| {
         Diagnostic::error(
             codes::UNSUPPORTED,
             range,
             format!("named context {key} of type {what} is not supported by slipway yet"),
         )
-        .with_help("use a docker-image://, local: or http(s):// named context")
+        .with_help("use a docker-image://, oci-layout://, local: or http(s):// named context")
     };
     let named = |reference, excludes, platform| {
-        Base::Named(NamedBase {
+        Base::Named(Box::new(NamedBase {
             key: key.clone(),
             context: ctx.clone(),
             reference,
+            store: None,
             excludes,
             platform,
-        })
+        }))
+    };
+    let config = |a: &ImageAnswer| match &a.config {
+        Some(c) => ImageConfig::from_json(c)
+            .map(Some)
+            .map_err(|e| Diagnostic::error(codes::RESOLVE_FAILED, range, e)),
+        None => Ok(None),
     };
     match ctx {
         NamedContext::Image(r) if r == "scratch" => Ok((Base::Scratch, None)),
@@ -280,13 +337,7 @@ fn load_named(
                     .map(|r| r.with_default_tag().to_string())
                     .map_err(|e| Diagnostic::error(codes::INVALID_REFERENCE, range, e))?,
             };
-            let img = match &a.config {
-                Some(c) => Some(
-                    ImageConfig::from_json(c)
-                        .map_err(|e| Diagnostic::error(codes::RESOLVE_FAILED, range, e))?,
-                ),
-                None => None,
-            };
+            let img = config(a)?;
             Ok((
                 named(Some(reference), Vec::new(), Some(platform.clone())),
                 img,
@@ -301,7 +352,22 @@ fn load_named(
         }
         NamedContext::Http(_) => Ok((named(None, Vec::new(), None), None)),
         NamedContext::Git(_) => Err(unsupported("git")),
-        NamedContext::OciLayout(_) => Err(unsupported("oci-layout")),
+        NamedContext::OciLayout(spec) => {
+            let (reference, store) = oci_layout_ref(spec, &key, range)?;
+            let img = match answer {
+                Answer::Image(a) => config(a)?,
+                _ => None,
+            };
+            let base = NamedBase {
+                key: key.clone(),
+                context: ctx.clone(),
+                reference: Some(reference),
+                store: Some(store),
+                excludes: Vec::new(),
+                platform: Some(platform.clone()),
+            };
+            Ok((Base::Named(Box::new(base)), img))
+        }
         NamedContext::Input(_) => Err(unsupported("input")),
     }
 }
