@@ -143,12 +143,11 @@ fn tcp_transport_runs_control_and_session_over_grpc() {
     let tmp = TempDir::new("tcp");
     let dir = &tmp.path;
     let (_rt, port) = start_proxy(None);
-    let out = build_through(&format!("tcp://127.0.0.1:{port}"), &[], &dir);
+    let out = build_through(&format!("tcp://127.0.0.1:{port}"), &[], dir);
     assert_eq!(
         layer_file(&out, "copied").as_deref(),
         Some(&b"over the wire\n"[..])
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A CA, a server certificate for `localhost` and a client certificate,
