@@ -209,7 +209,6 @@ impl Bridge {
         resolve_mode: &str,
         log_name: &str,
     ) -> Result<ResolvedImage, tonic::Status> {
-        let mut client = self.client.clone();
         if self.has_cap(CAP_SOURCE_META_RESOLVER) {
             let req = ResolveSourceMetaRequest {
                 source: Some(pb::SourceOp {
@@ -222,30 +221,7 @@ impl Bridge {
                 image: Some(ResolveSourceImageRequest::default()),
                 ..ResolveSourceMetaRequest::default()
             };
-            // BuildKit's own resolver words the failure this way.
-            let res = client.resolve_source_meta(req).await.map_err(|e| {
-                let message = format!(
-                    "failed to resolve source metadata for {reference}: {}",
-                    e.message()
-                );
-                tonic::Status::with_details(e.code(), message, e.details().to_vec().into())
-            })?;
-            let res = res.into_inner();
-            let updated = res.source.map(|s| s.identifier).unwrap_or_default();
-            let Some(image) = res.image else {
-                return Err(tonic::Status::failed_precondition(format!(
-                    "{reference} was resolved to a non-image source {updated}"
-                )));
-            };
-            let reference = updated
-                .strip_prefix("docker-image://")
-                .unwrap_or(reference)
-                .to_owned();
-            return Ok(ResolvedImage {
-                reference,
-                digest: image.digest,
-                config: image.config,
-            });
+            return self.resolve_meta(req, "docker-image://", reference).await;
         }
         let req = ResolveImageConfigRequest {
             r#ref: reference.to_owned(),
@@ -254,16 +230,7 @@ impl Bridge {
             log_name: log_name.to_owned(),
             ..ResolveImageConfigRequest::default()
         };
-        let res = client.resolve_image_config(req).await?.into_inner();
-        Ok(ResolvedImage {
-            reference: if res.r#ref.is_empty() {
-                reference.to_owned()
-            } else {
-                res.r#ref
-            },
-            digest: res.digest,
-            config: res.config,
-        })
+        self.resolve_config(req, reference).await
     }
 
     /// Resolves the image at `reference` (a name pinned to a digest,
@@ -280,7 +247,6 @@ impl Bridge {
         platform: Option<pb::Platform>,
         log_name: &str,
     ) -> Result<ResolvedImage, tonic::Status> {
-        let mut client = self.client.clone();
         if self.has_cap(CAP_SOURCE_META_RESOLVER) {
             let attrs = [(ATTR_OCI_SESSION, session), (ATTR_OCI_STORE, store)]
                 .into_iter()
@@ -296,30 +262,7 @@ impl Bridge {
                 log_name: log_name.to_owned(),
                 ..ResolveSourceMetaRequest::default()
             };
-            // Worded like BuildKit's own resolver, as for registry images.
-            let res = client.resolve_source_meta(req).await.map_err(|e| {
-                let message = format!(
-                    "failed to resolve source metadata for {reference}: {}",
-                    e.message()
-                );
-                tonic::Status::with_details(e.code(), message, e.details().to_vec().into())
-            })?;
-            let res = res.into_inner();
-            let updated = res.source.map(|s| s.identifier).unwrap_or_default();
-            let Some(image) = res.image else {
-                return Err(tonic::Status::failed_precondition(format!(
-                    "{reference} was resolved to a non-image source {updated}"
-                )));
-            };
-            let reference = updated
-                .strip_prefix("oci-layout://")
-                .unwrap_or(reference)
-                .to_owned();
-            return Ok(ResolvedImage {
-                reference,
-                digest: image.digest,
-                config: image.config,
-            });
+            return self.resolve_meta(req, "oci-layout://", reference).await;
         }
         let req = ResolveImageConfigRequest {
             r#ref: reference.to_owned(),
@@ -330,7 +273,57 @@ impl Bridge {
             store_id: store.to_owned(),
             ..ResolveImageConfigRequest::default()
         };
-        let res = client.resolve_image_config(req).await?.into_inner();
+        self.resolve_config(req, reference).await
+    }
+
+    /// `ResolveSourceMeta` for an image source whose identifier starts
+    /// with `scheme`; the failure is worded as BuildKit's own resolver
+    /// words it.
+    async fn resolve_meta(
+        &self,
+        req: ResolveSourceMetaRequest,
+        scheme: &str,
+        reference: &str,
+    ) -> Result<ResolvedImage, tonic::Status> {
+        let res = self
+            .client
+            .clone()
+            .resolve_source_meta(req)
+            .await
+            .map_err(|e| {
+                let message = format!(
+                    "failed to resolve source metadata for {reference}: {}",
+                    e.message()
+                );
+                tonic::Status::with_details(e.code(), message, e.details().to_vec().into())
+            })?
+            .into_inner();
+        let updated = res.source.map(|s| s.identifier).unwrap_or_default();
+        let Some(image) = res.image else {
+            return Err(tonic::Status::failed_precondition(format!(
+                "{reference} was resolved to a non-image source {updated}"
+            )));
+        };
+        let reference = updated.strip_prefix(scheme).unwrap_or(reference).to_owned();
+        Ok(ResolvedImage {
+            reference,
+            digest: image.digest,
+            config: image.config,
+        })
+    }
+
+    /// `ResolveImageConfig`, the older RPC.
+    async fn resolve_config(
+        &self,
+        req: ResolveImageConfigRequest,
+        reference: &str,
+    ) -> Result<ResolvedImage, tonic::Status> {
+        let res = self
+            .client
+            .clone()
+            .resolve_image_config(req)
+            .await?
+            .into_inner();
         Ok(ResolvedImage {
             reference: if res.r#ref.is_empty() {
                 reference.to_owned()

@@ -52,6 +52,7 @@ pub mod image;
 pub mod lower;
 pub mod options;
 pub mod paths;
+pub mod patterns;
 pub mod plan;
 pub mod platform;
 pub mod reference;

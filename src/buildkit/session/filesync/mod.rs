@@ -37,19 +37,21 @@
 //! device nodes, FIFOs and extended attributes on export (they are sent,
 //! with their extended attributes, when syncing a context).
 //!
-//! - [`patterns`]: `.dockerignore`-style pattern matching.
+//! - [`crate::ir::patterns`]: `.dockerignore`-style pattern matching
+//!   (shared with the linter).
 //! - [`metadata`]: the request metadata keys and their encoding.
 //! - `stat`, `walk`, `send`: the sending side.
 //! - `receive`, `output`: the receiving side for exporter outputs.
 
 pub mod metadata;
 mod output;
-pub mod patterns;
 mod receive;
 mod send;
 mod stat;
 mod walk;
 
+pub use crate::ir::patterns::{
+    MatchInfo, Pattern, PatternError, PatternMatcher, parse_ignore_file,
+};
 pub use output::{FileSendTarget, SyncTarget};
-pub use patterns::{MatchInfo, Pattern, PatternError, PatternMatcher, parse_ignore_file};
 pub use send::{FileSyncProvider, PacketStream};

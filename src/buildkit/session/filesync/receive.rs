@@ -27,9 +27,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tonic::{Response, Status, Streaming};
 
-use super::patterns::clean_path;
 use super::send::{PacketStream, channel_stream, err_packet, packet};
 use super::stat::{can_request_data, go_mode, unix_permissions};
+use crate::ir::patterns::clean_path;
 use crate::proto::fsutil::types::{Packet, Stat, packet::PacketType};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);

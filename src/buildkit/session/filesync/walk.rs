@@ -20,8 +20,8 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::patterns::{MatchInfo, Pattern, PatternMatcher, clean_path, glob_match};
 use super::stat::make_stat;
+use crate::ir::patterns::{MatchInfo, Pattern, PatternMatcher, clean_path, glob_match};
 use crate::proto::fsutil::types::Stat;
 
 /// What the daemon asked for.

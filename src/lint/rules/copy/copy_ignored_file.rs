@@ -11,6 +11,7 @@
 //! [`LintOptions::dockerignore`]: crate::lint::LintOptions::dockerignore
 
 use crate::ir::paths::clean;
+use crate::ir::patterns::PatternMatcher;
 use crate::lint::checker::Checker;
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
@@ -83,6 +84,9 @@ pub(crate) fn copy_ignored_file(checker: &mut Checker) {
     if patterns.is_empty() || patterns.iter().any(|p| p.starts_with('!')) {
         return;
     }
+    let Ok(matcher) = PatternMatcher::new(&patterns) else {
+        return;
+    };
     let file = checker.file;
     let mut found = Vec::new();
     for stage in &file.stages {
@@ -94,7 +98,7 @@ pub(crate) fn copy_ignored_file(checker: &mut Checker) {
                 _ => continue,
             };
             for src in sources {
-                if let Some(file) = ignored(&patterns, &src.value) {
+                if let Some(file) = ignored(&matcher, &src.value) {
                     found.push((range, CopyIgnoredFile { command, file }));
                 }
             }
@@ -107,7 +111,7 @@ pub(crate) fn copy_ignored_file(checker: &mut Checker) {
 
 /// The cleaned source when `.dockerignore` excludes it; `None` for URLs,
 /// Git sources and sources with variables.
-fn ignored(patterns: &[String], src: &str) -> Option<String> {
+fn ignored(matcher: &PatternMatcher, src: &str) -> Option<String> {
     if src.contains('$') || src.contains("://") || src.starts_with("git@") {
         return None;
     }
@@ -115,154 +119,15 @@ fn ignored(patterns: &[String], src: &str) -> Option<String> {
     // The context root is only excluded by a pattern that takes every
     // top-level entry.
     if (src == "." || src == "/")
-        && !patterns
+        && !matcher
+            .patterns()
             .iter()
             .any(|p| matches!(p.as_str(), "*" | "**" | "**/*"))
     {
         return None;
     }
-    let parents = parent_prefixes(&src);
-    patterns
-        .iter()
-        .any(|p| matches(p, &src) || parents.iter().any(|d| matches(p, d)))
-        .then_some(src)
-}
-
-/// The parent directories of `path`, shortest first (`a/b/c`: `a`, `a/b`).
-fn parent_prefixes(path: &str) -> Vec<String> {
-    let Some((dir, _)) = path.rsplit_once('/') else {
-        return Vec::new();
-    };
-    let dir = clean(&format!("{dir}/"));
-    if dir == "." {
-        return Vec::new();
-    }
-    let parts: Vec<&str> = dir.split('/').collect();
-    (1..=parts.len()).map(|i| parts[..i].join("/")).collect()
-}
-
-/// One piece of a compiled pattern.
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    Lit(char),
-    /// `?`: one character other than `/`.
-    One,
-    /// `*`: any run without `/`.
-    Star,
-    /// `**/` inside a pattern: nothing, or any run ending in `/`.
-    Dirs,
-    /// `**` at the end: anything.
-    Rest,
-    /// `[...]`.
-    Class {
-        negated: bool,
-        ranges: Vec<(char, char)>,
-    },
-}
-
-/// Whether `pattern` matches the whole of `path`, with BuildKit's
-/// `.dockerignore` semantics (`*`, `?`, `**`, classes, `\` escapes; a
-/// pattern that starts with `**` followed by plain text matches any path
-/// ending in that text).
-fn matches(pattern: &str, path: &str) -> bool {
-    if let Some(suffix) = pattern.strip_prefix("**")
-        && !suffix.contains(['*', '?', '[', ']', '\\'])
-    {
-        return path.ends_with(suffix) || suffix.strip_prefix('/').is_some_and(|r| path == r);
-    }
-    let Some(toks) = compile(pattern) else {
-        return false;
-    };
-    let path: Vec<char> = path.chars().collect();
-    run(&toks, &path)
-}
-
-fn compile(pattern: &str) -> Option<Vec<Tok>> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        match c {
-            '*' if chars.get(i) == Some(&'*') => {
-                i += 1;
-                if chars.get(i) == Some(&'/') {
-                    i += 1;
-                }
-                toks.push(if i == chars.len() {
-                    Tok::Rest
-                } else {
-                    Tok::Dirs
-                });
-            }
-            '*' => toks.push(Tok::Star),
-            '?' => toks.push(Tok::One),
-            '\\' if i < chars.len() => {
-                toks.push(Tok::Lit(chars[i]));
-                i += 1;
-            }
-            '[' => {
-                let negated = chars.get(i) == Some(&'^');
-                if negated {
-                    i += 1;
-                }
-                let mut ranges = Vec::new();
-                let mut first = true;
-                loop {
-                    let c = *chars.get(i)?;
-                    i += 1;
-                    if c == ']' && !first {
-                        break;
-                    }
-                    first = false;
-                    let lo = if c == '\\' {
-                        i += 1;
-                        *chars.get(i - 1)?
-                    } else {
-                        c
-                    };
-                    let mut hi = lo;
-                    if chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|c| *c != ']') {
-                        hi = chars[i + 1];
-                        i += 2;
-                    }
-                    ranges.push((lo, hi));
-                }
-                toks.push(Tok::Class { negated, ranges });
-            }
-            c => toks.push(Tok::Lit(c)),
-        }
-    }
-    Some(toks)
-}
-
-/// Backtracking match of `toks` against all of `path`.
-fn run(toks: &[Tok], path: &[char]) -> bool {
-    let Some((tok, rest)) = toks.split_first() else {
-        return path.is_empty();
-    };
-    match tok {
-        Tok::Star => {
-            let stop = path.iter().position(|c| *c == '/').unwrap_or(path.len());
-            (0..=stop).any(|n| run(rest, &path[n..]))
-        }
-        Tok::Rest => true,
-        Tok::Dirs => {
-            run(rest, path) || (1..=path.len()).any(|n| path[n - 1] == '/' && run(rest, &path[n..]))
-        }
-        single => path.split_first().is_some_and(|(c, tail)| {
-            let ok = match single {
-                Tok::Lit(l) => l == c,
-                Tok::One => *c != '/',
-                Tok::Class { negated, ranges } => {
-                    ranges.iter().any(|(lo, hi)| lo <= c && c <= hi) != *negated
-                }
-                _ => false,
-            };
-            ok && run(rest, tail)
-        }),
-    }
+    // A pattern that matches a parent directory excludes what is below it.
+    matcher.matches_or_parent_matches(&src).ok()?.then_some(src)
 }
 
 #[cfg(test)]
@@ -271,10 +136,7 @@ mod tests {
 
     #[test]
     fn dockerignore_patterns_match_like_buildkit() {
-        let p = |pats: &[&str], src: &str| {
-            let pats: Vec<String> = pats.iter().map(|s| (*s).to_owned()).collect();
-            ignored(&pats, src)
-        };
+        let p = |pats: &[&str], src: &str| ignored(&PatternMatcher::new(pats).unwrap(), src);
         assert_eq!(p(&["*.md"], "README.md").as_deref(), Some("README.md"));
         assert_eq!(p(&["*.md"], "docs/README.md"), None);
         assert_eq!(

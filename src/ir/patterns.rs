@@ -12,7 +12,7 @@
 //! directory matches everything below it.
 //!
 //! Upstream quirks kept on purpose: a leading `/` is *not* stripped here
-//! (that is [`parse_ignore_file`]'s job), `**file` matches `myfile`, a
+//! (that is [`super::dockerignore::parse`]'s job), `**file` matches `myfile`, a
 //! negated class such as `[^a]` matches `/`, and `^` outside a class is a
 //! start anchor once the pattern is not a plain literal. Known differences:
 //! POSIX classes (`[[:alpha:]]`) and `*`/`?` inside a class are taken as
@@ -48,14 +48,14 @@ fn bad(pattern: &str) -> PatternError {
 /// Go's `path.Clean` for slash-separated paths: the shortest equivalent
 /// path, `.` for an empty result.
 pub fn clean_path(path: &str) -> String {
-    crate::ir::paths::clean(path)
+    super::paths::clean(path)
 }
 
 /// Reads a `.dockerignore` file the way `moby/patternmatcher/ignorefile`
 /// does: BOM and `#` comment lines dropped, lines trimmed and cleaned, a
 /// leading `/` removed (also after `!`).
 pub fn parse_ignore_file(text: &str) -> Vec<String> {
-    crate::ir::dockerignore::parse(text.as_bytes())
+    super::dockerignore::parse(text.as_bytes())
 }
 
 // ---------------------------------------------------------------------------
