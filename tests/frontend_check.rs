@@ -277,6 +277,13 @@ fn check_json_and_text_match_buildkit_for_every_fixture() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
+/// BuildKit checks slipway's `--call=check` cannot report yet, and why:
+/// - InvalidBaseImagePlatform needs the resolved base images' platforms,
+///   which the frontend does not hand to the linter yet;
+/// - CopyIgnoredFile needs the context's `.dockerignore`, which the check
+///   subrequest does not load yet (builds do).
+const NOT_IN_CHECK: &[&str] = &["InvalidBaseImagePlatform", "CopyIgnoredFile"];
+
 #[test]
 fn every_check_slipway_implements_is_triggered_by_a_fixture() {
     let mut seen = String::new();
@@ -294,7 +301,7 @@ fn every_check_slipway_implements_is_triggered_by_a_fixture() {
     }
     for info in slipway::lint::RULES {
         let Some(name) = info.buildkit else { continue };
-        if info.status != slipway::lint::Status::Stable {
+        if info.status != slipway::lint::Status::Stable || NOT_IN_CHECK.contains(&name) {
             continue;
         }
         assert!(
