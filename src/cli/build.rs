@@ -42,6 +42,8 @@ struct Plan {
     /// Keeps a Dockerfile read from stdin alive for the build.
     _stdin_dir: Option<TempDir>,
     shared_key: String,
+    /// The daemon, resolved once from `--addr` and the environment.
+    address: addr::Address,
     local_caches: LocalCaches,
     /// `oci-layout://` contexts: store name and layout directory.
     layouts: Vec<(String, PathBuf)>,
@@ -247,6 +249,7 @@ impl Plan {
             targets,
             _stdin_dir: stdin_dir,
             shared_key,
+            address,
             local_caches,
             layouts,
         })
@@ -364,7 +367,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
 }
 
 async fn build(args: &BuildCommandArgs, plan: Plan) -> Result<Outcome, Fatal> {
-    let address = resolve_addr(&args.daemon)?;
+    let address = plan.address.clone();
     let mut session = Session::new("slipway", &plan.shared_key);
     session.add(
         FileSyncProvider::new(plan.locals.clone()).into_server(),
