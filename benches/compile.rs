@@ -43,6 +43,7 @@ fn corpus() -> Vec<CompileRequest> {
             dockerfile,
             options: BuildOptions::default(),
             dockerfile_definition: None,
+            inputs: Default::default(),
         })
         .filter(|req| rt.block_on(compile::compile(req, &OfflineResolver)).is_ok())
         .collect()
@@ -93,7 +94,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("marshal", |b| {
         b.iter(|| {
             for build in &builds {
-                std::hint::black_box(slipway::llb::marshal(build, &source));
+                std::hint::black_box(slipway::llb::marshal(build, &source, &Default::default()));
             }
         });
     });

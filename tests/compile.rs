@@ -98,6 +98,7 @@ fn request(dir: &Path) -> CompileRequest {
         dockerfile,
         options,
         dockerfile_definition: None,
+        inputs: Default::default(),
     }
 }
 
@@ -178,6 +179,7 @@ fn errors_of(dockerfile: &str, opts: &[(&str, &str)]) -> Vec<String> {
         dockerfile: dockerfile.as_bytes().to_vec(),
         options: BuildOptions::from_frontend_opts(&opts).expect("valid options"),
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     match block_on(compile::compile(&req, &resolver())) {
         Ok(_) => vec!["<compiled>".to_owned()],
@@ -356,6 +358,7 @@ fn outline_lists_used_args_secrets_and_ssh() {
         dockerfile: dockerfile.as_bytes().to_vec(),
         options: BuildOptions::default(),
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     let mut v = block_on(compile::outline(&req, &resolver())).expect("outline");
     v["sources"] = json!(["<dockerfile>"]);
@@ -459,6 +462,7 @@ mod no_panics {
                 dockerfile: text.clone(),
                 options: BuildOptions::default(),
                 dockerfile_definition: None,
+                inputs: Default::default(),
             };
             if let Err(diags) = block_on(compile::compile(&req, &resolver())) {
                 for d in diags {

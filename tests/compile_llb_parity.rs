@@ -568,6 +568,7 @@ fn llb_matches_buildkit_frontend() {
             dockerfile: std::fs::read(dir.join("Dockerfile")).expect("Dockerfile"),
             options,
             dockerfile_definition: None,
+            inputs: Default::default(),
         };
         let compiled = match block_on(compile::compile(&req, &resolver)) {
             Ok(c) => c,
@@ -656,6 +657,7 @@ fn outline_and_targets_match_buildkit_frontend() {
         dockerfile: std::fs::read(dir.join("Dockerfile")).expect("Dockerfile"),
         options: BuildOptions::default(),
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     for call in ["outline", "targets"] {
         let out = docker(

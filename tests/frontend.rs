@@ -125,7 +125,7 @@ fn the_image_runs_the_binary_with_the_frontend_labels() {
     );
     assert_eq!(
         config["Labels"]["moby.buildkit.frontend.caps"],
-        "moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+        "moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring"
     );
     assert!(
         config["Env"][0]

@@ -160,6 +160,7 @@ fn compiled(source: &str, target: Option<&str>) -> Result<compile::Compiled, Str
         dockerfile: source.as_bytes().to_vec(),
         options: BuildOptions::from_frontend_opts(&opts)?,
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     block_on(compile::compile(&req, &OfflineResolver)).map_err(|d| format!("{d:?}"))
 }

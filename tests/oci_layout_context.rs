@@ -107,6 +107,7 @@ fn compiles_to_an_oci_layout_source_with_the_layout_config() {
         dockerfile: b"FROM base\nRUN echo $BASE_ENV\nCOPY --from=base /etc/x /x\n".to_vec(),
         options,
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     let compiled = block_on(compile::compile(&req, &StaticResolver { images })).expect("compiles");
     let v = compiled.to_json();
@@ -162,6 +163,7 @@ fn an_oci_layout_reference_without_digest_is_an_error() {
         dockerfile: b"FROM base\n".to_vec(),
         options: BuildOptions::from_frontend_opts(&opts).expect("valid options"),
         dockerfile_definition: None,
+        inputs: Default::default(),
     };
     let Err(errors) = block_on(compile::compile(&req, &StaticResolver::default())) else {
         panic!("compiled without a digest");

@@ -53,17 +53,23 @@ impl Plan {
     fn new(args: &BuildCommandArgs) -> Result<Plan, Fatal> {
         let b = &args.build;
         let context = &b.context;
-        match std::fs::metadata(context) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => {
-                return Err(Fatal(format!(
-                    "context {}: not a directory",
-                    context.display()
-                )));
+        let remote = remote_context(context);
+        if remote.is_none() {
+            match std::fs::metadata(context) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(Fatal(format!(
+                        "context {}: not a directory",
+                        context.display()
+                    )));
+                }
+                Err(e) => return Err(Fatal(format!("context {}: {e}", context.display()))),
             }
-            Err(e) => return Err(Fatal(format!("context {}: {e}", context.display()))),
         }
         let mut stdin_dir = None;
+        // A local Dockerfile: from stdin, the -f path, or the context. A
+        // remote context holds its own Dockerfile (-f names a path in it)
+        // unless -f is stdin or an absolute path, as with buildx.
         let dockerfile = match &b.file {
             Some(f) if f.as_os_str() == "-" => {
                 let dir = TempDir::new()?;
@@ -72,30 +78,50 @@ impl Plan {
                 let path = dir.0.join("Dockerfile");
                 std::fs::write(&path, text)?;
                 stdin_dir = Some(dir);
-                path
+                Some(path)
             }
-            Some(f) => f.clone(),
-            None => context.join("Dockerfile"),
+            Some(f) if remote.is_some() && !f.is_absolute() => None,
+            Some(f) => Some(f.clone()),
+            None if remote.is_some() => None,
+            None => Some(context.join("Dockerfile")),
         };
-        if !dockerfile.is_file() {
-            return Err(Fatal(format!(
-                "Dockerfile {}: not found (use -f to name it)",
-                dockerfile.display()
-            )));
-        }
-        let filename = dockerfile
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "Dockerfile".into());
-        let dockerfile_dir = match dockerfile.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-
         let mut opts = BTreeMap::new();
         let mut locals = BTreeMap::new();
-        locals.insert("context".to_owned(), context.clone());
-        locals.insert("dockerfile".to_owned(), dockerfile_dir);
+        let filename = match &dockerfile {
+            Some(dockerfile) => {
+                if !dockerfile.is_file() {
+                    return Err(Fatal(format!(
+                        "Dockerfile {}: not found (use -f to name it)",
+                        dockerfile.display()
+                    )));
+                }
+                let dockerfile_dir = match dockerfile.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                    _ => PathBuf::from("."),
+                };
+                locals.insert("dockerfile".to_owned(), dockerfile_dir);
+                if remote.is_some() {
+                    opts.insert("dockerfilekey".to_owned(), "dockerfile".to_owned());
+                }
+                dockerfile
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "Dockerfile".into())
+            }
+            None => b
+                .file
+                .as_ref()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Dockerfile".into()),
+        };
+        match remote {
+            Some(url) => {
+                opts.insert("context".to_owned(), url.to_owned());
+            }
+            None => {
+                locals.insert("context".to_owned(), context.clone());
+            }
+        }
         opts.insert("filename".to_owned(), filename);
         if let Some(t) = &b.target {
             opts.insert("target".into(), t.clone());
@@ -180,7 +206,8 @@ impl Plan {
         }
 
         let address = resolve_addr(&args.daemon)?;
-        let mut annotations = default_annotations(context, &opts);
+        let mut annotations =
+            default_annotations(remote.is_none().then_some(context.as_path()), &opts);
         for a in &args.annotations {
             let (k, v) = a
                 .split_once('=')
@@ -235,7 +262,10 @@ impl Plan {
         if let Some(json) = cache_imports_json(&cache_imports) {
             opts.insert("cache-imports".into(), json);
         }
-        let abs = std::fs::canonicalize(context)?;
+        let abs = match remote {
+            Some(url) => PathBuf::from(url),
+            None => std::fs::canonicalize(context)?,
+        };
         let shared_key = hex(&Sha256::digest(abs.to_string_lossy().as_bytes()))[..24].to_owned();
         Ok(Plan {
             spec: SolveSpec {
@@ -256,6 +286,14 @@ impl Plan {
     }
 }
 
+/// The context argument when it is a URL the daemon fetches itself (an
+/// HTTP(S) download or a Git repository), as buildx's `IsRemoteURL`.
+fn remote_context(context: &Path) -> Option<&str> {
+    let s = context.to_str()?;
+    (s.starts_with("http://") || s.starts_with("https://") || slipway::ir::remote::is_git(s))
+        .then_some(s)
+}
+
 /// Named-context values the daemon resolves itself.
 fn is_remote_context(value: &str) -> bool {
     [
@@ -272,8 +310,11 @@ fn is_remote_context(value: &str) -> bool {
 }
 
 /// `org.opencontainers.image.created` from `SOURCE_DATE_EPOCH`, `source`
-/// and `revision` from the context's git work tree.
-fn default_annotations(context: &Path, opts: &BTreeMap<String, String>) -> Vec<(String, String)> {
+/// and `revision` from the local context's git work tree.
+fn default_annotations(
+    context: Option<&Path>,
+    opts: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(secs) = opts
         .get("build-arg:SOURCE_DATE_EPOCH")
@@ -281,6 +322,9 @@ fn default_annotations(context: &Path, opts: &BTreeMap<String, String>) -> Vec<(
     {
         out.push(("org.opencontainers.image.created".into(), rfc3339(secs)));
     }
+    let Some(context) = context else {
+        return out;
+    };
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")

@@ -131,6 +131,7 @@ impl Input {
                 dockerfile: bytes,
                 options,
                 dockerfile_definition: None,
+                inputs: Default::default(),
             },
         })
     }

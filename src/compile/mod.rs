@@ -57,6 +57,9 @@ pub struct CompileRequest {
     /// The LLB that loaded the Dockerfile, recorded in the source map
     /// (`Definition.Source.infos[0].definition`); the frontend has it.
     pub dockerfile_definition: Option<pb::Definition>,
+    /// Frontend inputs the build may use (`input:` contexts, an input
+    /// main context), by name.
+    pub inputs: crate::llb::Inputs,
 }
 
 /// One target platform's output.

@@ -74,7 +74,7 @@ pub async fn compile<R: Resolver>(
     for ((platform, _), built) in platforms.iter().zip(builds) {
         let lowered = built.map_err(|d| vec![d])?;
         let build = lowered.build;
-        let definition = llb::marshal(&build, &source);
+        let definition = llb::marshal(&build, &source, &req.inputs);
         results.push(PlatformResult {
             platform: platform.clone(),
             definition,

@@ -28,6 +28,8 @@ pub const CAP_PROTO_REF_ARRAY: &str = "proto.refarray";
 pub const CAP_RETURN: &str = "return";
 /// Gateway capability: lint warnings through the `Warn` RPC.
 pub const CAP_WARNINGS: &str = "gateway.warnings";
+/// The daemon hands frontends the caller's inputs (`Inputs`).
+pub const CAP_FRONTEND_INPUTS: &str = "frontend.inputs";
 
 /// Gateway capabilities every daemon had before capability lists existed.
 const LEGACY_CAPS: &[&str] = &[
@@ -195,6 +197,23 @@ impl Bridge {
         let req = ReadFileRequest {
             r#ref: reference.to_owned(),
             file_path: path.to_owned(),
+            ..ReadFileRequest::default()
+        };
+        Ok(self.client.clone().read_file(req).await?.into_inner().data)
+    }
+
+    /// Reads `length` bytes of a file from offset `offset`.
+    pub async fn read_file_range(
+        &self,
+        reference: &str,
+        path: &str,
+        offset: i64,
+        length: i64,
+    ) -> Result<Vec<u8>, tonic::Status> {
+        let req = ReadFileRequest {
+            r#ref: reference.to_owned(),
+            file_path: path.to_owned(),
+            range: Some(gateway::FileRange { offset, length }),
             ..ReadFileRequest::default()
         };
         Ok(self.client.clone().read_file(req).await?.into_inner().data)

@@ -41,13 +41,16 @@ pub async fn build(
     df: &Dockerfile,
 ) -> Result<gateway::Result, FrontendError> {
     let mut req = request(bridge, env, df)?;
-    let ignore = match &df.dockerignore {
-        Some(bytes) => bytes.clone(),
-        None => dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local)
-            .await
-            .map_err(|e| e.context("failed to read dockerignore patterns"))?,
-    };
-    req.options.context_excludes = crate::ir::dockerignore::parse(&ignore);
+    // A remote or input context is used whole, as in BuildKit.
+    if df.context.is_local() {
+        let ignore = match &df.dockerignore {
+            Some(bytes) => bytes.clone(),
+            None => dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local)
+                .await
+                .map_err(|e| e.context("failed to read dockerignore patterns"))?,
+        };
+        req.options.context_excludes = crate::ir::dockerignore::parse(&ignore);
+    }
     let checks = run_checks(env, df, Some(req.options.context_excludes.clone()))?;
     if let Some(e) = checks.errors.iter().find(|d| d.code == lint::INVALID_CHECK) {
         return Err(FrontendError::new(format!(
@@ -226,10 +229,13 @@ fn request(
     if let Some(p) = workers.first() {
         options.build_platform = from_pb(p);
     }
+    options.main_context = df.context.clone();
+    options.inputs = df.inputs.keys().cloned().collect();
     Ok(CompileRequest {
         dockerfile: df.data.clone(),
         options,
         dockerfile_definition: Some(df.definition.clone()),
+        inputs: df.inputs.clone(),
     })
 }
 

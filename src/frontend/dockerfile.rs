@@ -16,12 +16,14 @@
 use std::collections::BTreeMap;
 
 use prost::Message as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::proto::pb;
 
-use super::bridge::Bridge;
-use super::opts::GatewayOptions;
+use crate::ir::options::MainContext;
+use crate::llb::{Inputs, digest};
+
+use super::bridge::{Bridge, CAP_FRONTEND_INPUTS};
+use super::opts::{DEFAULT_CONTEXT_LOCAL, DEFAULT_DOCKERFILE_LOCAL, GatewayOptions};
 use super::result::FrontendError;
 
 /// The file BuildKit reads next to the context root.
@@ -30,7 +32,8 @@ pub const DOCKERIGNORE: &str = ".dockerignore";
 /// The loaded Dockerfile.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dockerfile {
-    /// Path inside the dockerfile local, as requested.
+    /// Path inside the dockerfile local (or the remote context), as
+    /// requested; `context` for a downloaded Dockerfile.
     pub filename: String,
     pub data: Vec<u8>,
     /// The definition that loaded it (BuildKit puts it in source infos).
@@ -39,11 +42,223 @@ pub struct Dockerfile {
     pub vertex: String,
     /// `<Dockerfile>.dockerignore`, when present next to the Dockerfile.
     pub dockerignore: Option<Vec<u8>>,
+    /// Where the main context comes from, now that remote downloads and
+    /// frontend inputs have been looked at.
+    pub context: MainContext,
+    /// The frontend inputs the caller sent, when the build may use them.
+    pub inputs: Inputs,
+}
+
+/// Finds the main context as BuildKit's `initContext` does, then reads
+/// the Dockerfile (and its own `.dockerignore`): from the remote context
+/// or the `dockerfile` input when there is one (unless `dockerfilekey`
+/// forces the local), else from the dockerfile local.
+pub async fn load_dockerfile(
+    bridge: &Bridge,
+    opts: &GatewayOptions,
+) -> Result<Dockerfile, FrontendError> {
+    let mut found = find_context(bridge, opts).await?;
+    if opts.force_local_dockerfile {
+        found.source = None;
+    }
+    let Some(source) = found.source else {
+        let mut df = load_local_dockerfile(bridge, opts).await?;
+        df.context = found.context;
+        df.inputs = found.inputs;
+        return Ok(df);
+    };
+    let reference = match source.solved {
+        Some(r) => r,
+        None => bridge
+            .solve(source.definition.clone(), &[])
+            .await
+            .map_err(|e| FrontendError::from_status(&e).context("failed to resolve dockerfile"))?,
+    };
+    let (filename, data) = read_with_twin(bridge, &reference, &found.filename).await?;
+    let dockerignore = bridge
+        .read_file(&reference, &format!("{filename}{DOCKERIGNORE}"))
+        .await
+        .ok();
+    Ok(Dockerfile {
+        filename,
+        data,
+        vertex: head_digest(&source.definition),
+        definition: source.definition,
+        dockerignore,
+        context: found.context,
+        inputs: found.inputs,
+    })
+}
+
+/// A definition the Dockerfile is read from, and its solved result when
+/// already at hand.
+struct Source {
+    definition: pb::Definition,
+    solved: Option<String>,
+}
+
+/// What `initContext` learns: the main context, the Dockerfile's name and
+/// where to read it, and the frontend inputs.
+struct FoundContext {
+    context: MainContext,
+    filename: String,
+    source: Option<Source>,
+    inputs: Inputs,
+}
+
+async fn find_context(
+    bridge: &Bridge,
+    opts: &GatewayOptions,
+) -> Result<FoundContext, FrontendError> {
+    let mut found = FoundContext {
+        context: opts.main_context.clone(),
+        filename: opts.filename.clone(),
+        source: None,
+        inputs: Inputs::new(),
+    };
+    let uses_inputs = bridge.has_cap(CAP_FRONTEND_INPUTS);
+    match &opts.main_context {
+        MainContext::Git { .. } => {
+            found.source = Some(Source {
+                definition: remote_definition(&found.context),
+                solved: None,
+            });
+        }
+        MainContext::Http { url, .. } => {
+            let definition = remote_definition(&found.context);
+            let reference = bridge.solve(definition.clone(), &[]).await.map_err(|e| {
+                FrontendError::from_status(&e).context("failed to resolve httpcontext")
+            })?;
+            let head = bridge
+                .read_file_range(&reference, HTTP_CONTEXT_FILE, 0, 1024)
+                .await
+                .map_err(|e| {
+                    FrontendError::from_status(&e).context("failed to read downloaded context")
+                })?;
+            found.source = Some(if is_archive(&head) {
+                found.context = MainContext::Http {
+                    url: url.clone(),
+                    archive: true,
+                };
+                Source {
+                    definition: remote_definition(&found.context),
+                    solved: None,
+                }
+            } else {
+                // The download is the Dockerfile.
+                found.filename = HTTP_CONTEXT_FILE.to_owned();
+                Source {
+                    definition,
+                    solved: Some(reference),
+                }
+            });
+        }
+        MainContext::Local | MainContext::Input(_) if uses_inputs => {
+            found.inputs = bridge.inputs().await.map_err(|e| {
+                FrontendError::from_status(&e).context("failed to get frontend inputs")
+            })?;
+            if let Some(def) = found.inputs.get(DEFAULT_DOCKERFILE_LOCAL) {
+                found.source = Some(Source {
+                    definition: def.clone(),
+                    solved: None,
+                });
+            }
+            if found.inputs.contains_key(DEFAULT_CONTEXT_LOCAL) {
+                found.context = MainContext::Input(DEFAULT_CONTEXT_LOCAL.to_owned());
+            }
+        }
+        MainContext::Local | MainContext::Input(_) => {}
+    }
+    if found.inputs.is_empty() && opts.input_contexts && uses_inputs {
+        found.inputs = bridge
+            .inputs()
+            .await
+            .map_err(|e| FrontendError::from_status(&e).context("failed to get frontend inputs"))?;
+    }
+    Ok(found)
+}
+
+/// The file an HTTP context is downloaded to.
+const HTTP_CONTEXT_FILE: &str = "context";
+
+/// The definition of a remote main context's root.
+fn remote_definition(context: &MainContext) -> pb::Definition {
+    match crate::ir::lower::remote_context_build(context) {
+        Some(build) => crate::llb::marshal(&build, &Default::default(), &Inputs::new()),
+        None => pb::Definition::default(),
+    }
+}
+
+/// The digest of the vertex a definition's final op points at.
+fn head_digest(def: &pb::Definition) -> String {
+    def.def
+        .last()
+        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
+        .and_then(|op| op.inputs.into_iter().next())
+        .map(|i| i.digest)
+        .unwrap_or_default()
+}
+
+/// dockerui's `isArchive`: a bzip2, gzip or xz stream, or a tar header.
+fn is_archive(header: &[u8]) -> bool {
+    const MAGIC: [&[u8]; 3] = [
+        &[0x42, 0x5A, 0x68],
+        &[0x1F, 0x8B, 0x08],
+        &[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00],
+    ];
+    MAGIC.iter().any(|m| header.starts_with(m)) || is_tar_header(header)
+}
+
+/// Whether the first 512 bytes are a tar header Go's `tar.Reader` takes:
+/// not all zero, with a matching checksum (unsigned or signed sum).
+fn is_tar_header(b: &[u8]) -> bool {
+    let Some(block) = b.get(..512) else {
+        return false;
+    };
+    if block.iter().all(|&c| c == 0) {
+        return false;
+    }
+    let field = &block[148..156];
+    let text: String = field
+        .iter()
+        .map(|&c| c as char)
+        .filter(|c| !matches!(c, ' ' | '\0'))
+        .collect();
+    let Ok(want) = i64::from_str_radix(&text, 8) else {
+        return false;
+    };
+    let (mut unsigned, mut signed) = (0i64, 0i64);
+    for (i, &c) in block.iter().enumerate() {
+        let c = if (148..156).contains(&i) { b' ' } else { c };
+        unsigned += i64::from(c);
+        signed += i64::from(c as i8);
+    }
+    want == unsigned || want == signed
+}
+
+/// Reads `filename` from a solved result, falling back to the lowercase
+/// `dockerfile` twin; returns the name read too.
+async fn read_with_twin(
+    bridge: &Bridge,
+    reference: &str,
+    filename: &str,
+) -> Result<(String, Vec<u8>), FrontendError> {
+    match bridge.read_file(reference, filename).await {
+        Ok(d) => Ok((filename.to_owned(), d)),
+        Err(first) => {
+            if let Some(l) = lowercase_twin(filename)
+                && let Ok(d) = bridge.read_file(reference, &l).await
+            {
+                return Ok((filename.to_owned(), d));
+            }
+            Err(FrontendError::from_status(&first).context("failed to read dockerfile"))
+        }
+    }
 }
 
 /// Solves the dockerfile local and reads the Dockerfile (and its own
 /// `.dockerignore`) from it.
-pub async fn load_dockerfile(
+async fn load_local_dockerfile(
     bridge: &Bridge,
     opts: &GatewayOptions,
 ) -> Result<Dockerfile, FrontendError> {
@@ -51,7 +266,7 @@ pub async fn load_dockerfile(
     let lowercase = lowercase_twin(&filename);
     let ignore_name = format!("{filename}{DOCKERIGNORE}");
     let mut follow = vec![filename.clone(), ignore_name.clone()];
-    follow.extend(lowercase.clone());
+    follow.extend(lowercase);
     let (definition, vertex) = local_definition(
         &opts.dockerfile_local,
         opts.session(&opts.dockerfile_local),
@@ -63,18 +278,7 @@ pub async fn load_dockerfile(
         .solve(definition.clone(), &[])
         .await
         .map_err(|e| FrontendError::from_status(&e).context("failed to resolve dockerfile"))?;
-    let data = match bridge.read_file(&reference, &filename).await {
-        Ok(d) => d,
-        Err(first) => {
-            let fallback = match &lowercase {
-                Some(l) => bridge.read_file(&reference, l).await.ok(),
-                None => None,
-            };
-            fallback.ok_or_else(|| {
-                FrontendError::from_status(&first).context("failed to read dockerfile")
-            })?
-        }
-    };
+    let (filename, data) = read_with_twin(bridge, &reference, &filename).await?;
     let dockerignore = bridge.read_file(&reference, &ignore_name).await.ok();
     Ok(Dockerfile {
         filename,
@@ -82,6 +286,7 @@ pub async fn load_dockerfile(
         definition,
         vertex,
         dockerignore,
+        ..Dockerfile::default()
     })
 }
 
@@ -160,10 +365,10 @@ pub fn local_definition(
     };
     // BuildKit's field order (the `op` oneof last), so the digest is its.
     let bytes = crate::llb::encode_op(&source);
-    let digest = sha256_digest(&bytes);
+    let head = digest(&bytes);
     let terminal = pb::Op {
         inputs: vec![pb::Input {
-            digest: digest.clone(),
+            digest: head.clone(),
             index: 0,
         }],
         ..pb::Op::default()
@@ -189,27 +394,16 @@ pub fn local_definition(
     };
     let definition = pb::Definition {
         metadata: BTreeMap::from([
-            (digest.clone(), metadata),
-            (sha256_digest(&terminal), terminal_metadata),
+            (head.clone(), metadata),
+            (digest(&terminal), terminal_metadata),
         ]),
         def: vec![bytes, terminal],
         source: Some(pb::Source {
-            locations: BTreeMap::from([(digest.clone(), pb::Locations::default())]),
+            locations: BTreeMap::from([(head.clone(), pb::Locations::default())]),
             infos: Vec::new(),
         }),
     };
-    (definition, digest)
-}
-
-/// `sha256:<hex>` of some bytes.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    let sum = Sha256::digest(bytes);
-    let mut out = String::with_capacity(71);
-    out.push_str("sha256:");
-    for b in sum.iter() {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    (definition, head)
 }
 
 #[cfg(test)]
@@ -233,7 +427,7 @@ mod tests {
             "Dockerfile".to_owned(),
             "Dockerfile.dockerignore".to_owned(),
         ];
-        let (def, digest) = local_definition("dockerfile", "sess", &follow, "dockerfile", "load x");
+        let (def, vertex) = local_definition("dockerfile", "sess", &follow, "dockerfile", "load x");
         assert_eq!(def.def.len(), 2);
         let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
         let Some(pb::op::Op::Source(src)) = op.op else {
@@ -247,11 +441,32 @@ mod tests {
         assert_eq!(src.attrs["local.session"], "sess");
         assert_eq!(src.attrs["local.differ"], "none");
         let head = pb::Op::decode(def.def[1].as_slice()).unwrap();
-        assert_eq!(head.inputs[0].digest, digest);
-        assert_eq!(digest, sha256_digest(&def.def[0]));
+        assert_eq!(head.inputs[0].digest, vertex);
+        assert_eq!(vertex, digest(&def.def[0]));
+        assert_eq!(head_digest(&def), vertex);
         assert_eq!(
-            def.metadata[&digest].description["llb.customname"],
+            def.metadata[&vertex].description["llb.customname"],
             "[internal] load x"
         );
+    }
+
+    #[test]
+    fn archives_are_recognised_by_magic_or_tar_header() {
+        assert!(is_archive(&[0x1F, 0x8B, 0x08, 0, 0]));
+        assert!(is_archive(b"BZh91AY"));
+        assert!(is_archive(&[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 1]));
+        let mut header = tar::Header::new_gnu();
+        header.set_path("Dockerfile").unwrap();
+        header.set_size(3);
+        header.set_mode(0o644);
+        header.set_cksum();
+        let mut block = header.as_bytes().to_vec();
+        block.extend_from_slice(&[0; 512]);
+        assert!(is_archive(&block));
+        // A header whose checksum does not add up, a zero block, text.
+        block[0] ^= 1;
+        assert!(!is_archive(&block));
+        assert!(!is_archive(&[0; 1024]));
+        assert!(!is_archive(b"FROM busybox\nRUN true\n"));
     }
 }

@@ -16,8 +16,8 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use super::dockerfile::sha256_digest;
 use super::opts::SUPPORTED_CAPS;
+use crate::llb::digest as sha256_digest;
 
 /// Where the binary lives inside the image.
 pub const BINARY_PATH: &str = "/bin/slipway";

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::ir::options::MainContext;
 use crate::proto::gateway::CacheOptionsEntry;
 use crate::proto::pb;
 
@@ -57,6 +58,7 @@ pub const SUPPORTED_CAPS: &[&str] = &[
     "moby.buildkit.frontend.inputs",
     "moby.buildkit.frontend.subrequests",
     "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.gitquerystring",
 ];
 
 /// What the process environment says about the build.
@@ -156,6 +158,15 @@ pub struct GatewayOptions {
     pub local_sessions: BTreeMap<String, String>,
     /// Cache sources for every Solve of the build.
     pub cache_imports: Vec<CacheOptionsEntry>,
+    /// Where the main context comes from, as the options say (a Git or
+    /// HTTP URL, or the local directory; frontend inputs are looked up
+    /// later).
+    pub main_context: MainContext,
+    /// `dockerfilekey` was given: the Dockerfile comes from that local
+    /// even when the context is remote or an input.
+    pub force_local_dockerfile: bool,
+    /// Some named context is a frontend input (`context:NAME=input:…`).
+    pub input_contexts: bool,
 }
 
 impl GatewayOptions {
@@ -190,6 +201,11 @@ impl GatewayOptions {
             dockerfile_local,
             context_local,
             cache_imports: cache_imports(get(KEY_CACHE_IMPORTS), get(KEY_CACHE_FROM))?,
+            main_context: MainContext::from_opts(opts).map_err(OptionError::Invalid)?,
+            force_local_dockerfile: opts.contains_key(KEY_DOCKERFILE_LOCAL),
+            input_contexts: opts
+                .iter()
+                .any(|(k, v)| k.starts_with("context:") && v.starts_with("input:")),
         })
     }
 }
@@ -359,9 +375,9 @@ mod tests {
         let ok = "moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts+forward";
         assert!(check_caps(ok).is_ok());
         assert_eq!(
-            check_caps("moby.buildkit.frontend.gitquerystring+forward"),
+            check_caps("moby.buildkit.frontend.sourcepolicy+forward"),
             Err(OptionError::UnsupportedCap(
-                "moby.buildkit.frontend.gitquerystring".into()
+                "moby.buildkit.frontend.sourcepolicy".into()
             ))
         );
         assert_eq!(

@@ -438,8 +438,8 @@ async fn refused_requests_and_options() {
             2,
         ),
         (
-            &["frontend.caps=moby.buildkit.frontend.gitquerystring"],
-            "unsupported frontend capability moby.buildkit.frontend.gitquerystring",
+            &["frontend.caps=moby.buildkit.frontend.sourcepolicy"],
+            "unsupported frontend capability moby.buildkit.frontend.sourcepolicy",
             12,
         ),
         (&["cache-imports={"], "failed to unmarshal cache-imports", 2),

@@ -103,8 +103,12 @@ pub enum StepKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         checksum: Option<String>,
     },
-    /// A Git repository checked out (`ADD <git URL>`).
+    /// A Git repository checked out (`ADD <git URL>`, a Git build context).
     Git(Box<GitSource>),
+    /// A frontend input: LLB the caller handed the frontend under this
+    /// name (an `input:` named context, or the `context`/`dockerfile`
+    /// inputs). The emitter splices in its definition.
+    Input { name: String },
     /// A RUN instruction.
     Run(Box<Run>),
     /// File changes made without running anything: COPY, ADD, WORKDIR,
@@ -128,6 +132,9 @@ pub struct GitSource {
     pub checksum: Option<String>,
     pub skip_submodules: bool,
     pub fetch_by_commit: bool,
+    /// `git.mtime`: `commit` or `checkout` file times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<String>,
 }
 
 /// `image-resolve-mode` as it appears on an image step (`default` is not

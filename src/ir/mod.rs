@@ -31,6 +31,11 @@
 //! * [`platform::Platform`], [`reference::ImageRef`]: containerd and
 //!   Docker parsing rules.
 //! * [`env::EnvList`]: the ordered build environment.
+//! * [`options::MainContext`]: where the main context comes from (the
+//!   client's directory, a Git repository, an HTTP download, a frontend
+//!   input); [`remote`] classifies Git and HTTP sources as BuildKit does.
+//!   A frontend input stays a name ([`build::StepKind::Input`]); the
+//!   emitter splices in its LLB.
 //!
 //! # Invariants
 //!
@@ -56,6 +61,7 @@ pub mod patterns;
 pub mod plan;
 pub mod platform;
 pub mod reference;
+pub mod remote;
 
 pub use build::{Build, Fs, Step, StepKind};
 pub use image::ImageConfig;

@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use super::build::GitSource;
+use super::remote::{is_git, parse_git_ref};
+
 use super::platform::{Platform, default_platform, parse_platform_list};
 
 /// Which stages ignore the build cache (`no-cache`).
@@ -128,16 +131,66 @@ impl NamedContext {
             "oci-layout" => NamedContext::OciLayout(rest.trim_start_matches("//").to_owned()),
             "input" => NamedContext::Input(rest.to_owned()),
             "git" => NamedContext::Git(value.to_owned()),
-            "http" | "https" if is_git_url(value) => NamedContext::Git(value.to_owned()),
+            "http" | "https" if is_git(value) => NamedContext::Git(value.to_owned()),
             "http" | "https" => NamedContext::Http(value.to_owned()),
             other => return Err(format!("unsupported context source {other} for {name}")),
         })
     }
 }
 
-fn is_git_url(v: &str) -> bool {
-    let base = v.split(['#', '?']).next().unwrap_or(v);
-    base.ends_with(".git")
+/// Where the main build context comes from (dockerui's `initContext`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum MainContext {
+    /// The client's directory (the `context` local, or its `contextkey`
+    /// rename).
+    #[default]
+    Local,
+    /// A Git repository (`context=<git URL>`); the Dockerfile is read from
+    /// it too.
+    Git { url: String, source: GitSource },
+    /// An HTTP download (`context=<http URL>`), a single file named
+    /// `context`: a tar archive, unpacked, or else the Dockerfile itself.
+    /// Whether it is an archive is known only once the frontend has
+    /// downloaded it.
+    Http { url: String, archive: bool },
+    /// The frontend input of this name (a client that sends the context as
+    /// LLB).
+    Input(String),
+}
+
+impl MainContext {
+    /// Reads the value of the context key (`context`, or the `contextkey`
+    /// rename): a Git URL or an HTTP URL makes a remote context; anything
+    /// else is the local directory. A Git checkout keeps `.git` under
+    /// `BUILDKIT_CONTEXT_KEEP_GIT_DIR` and takes commit times when
+    /// SOURCE_DATE_EPOCH is a build arg.
+    pub fn from_opts(opts: &BTreeMap<String, String>) -> Result<MainContext, String> {
+        let get = |k: &str| opts.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let key = get("contextkey").unwrap_or("context");
+        let Some(v) = get(key) else {
+            return Ok(MainContext::Local);
+        };
+        let keep_git_dir = get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR").and_then(go_bool);
+        let mtime = get("build-arg:SOURCE_DATE_EPOCH").map(|_| "commit");
+        if is_git(v) {
+            let git = parse_git_ref(v)?;
+            return Ok(MainContext::Git {
+                url: v.to_owned(),
+                source: git.context_source(keep_git_dir, mtime),
+            });
+        }
+        if v.starts_with("http://") || v.starts_with("https://") {
+            return Ok(MainContext::Http {
+                url: v.to_owned(),
+                archive: false,
+            });
+        }
+        Ok(MainContext::Local)
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self, MainContext::Local)
+    }
 }
 
 /// Everything about a build that is not in the Dockerfile.
@@ -184,6 +237,17 @@ pub struct BuildOptions {
     pub local_shared_keys: BTreeMap<String, String>,
     /// Renames of the `context` local (`contextkey`).
     pub context_local_name: String,
+    /// Where the main context comes from.
+    pub main_context: MainContext,
+    /// `contextsubdir`: a remote main context limited to this directory.
+    pub context_subdir: Option<String>,
+    /// Names of the frontend inputs the caller sent (for `input:`
+    /// contexts).
+    pub inputs: std::collections::BTreeSet<String>,
+    /// `input-metadata:NAME` values: JSON objects whose
+    /// `containerimage.config` (base64, as Go marshals bytes) is the image
+    /// config of `input:NAME`.
+    pub input_metadata: BTreeMap<String, String>,
     /// The LLB capabilities the daemon supports (from the gateway's Ping);
     /// `None` assumes a current BuildKit where all of them are. Decides,
     /// like BuildKit's frontend, whether `COPY --link` links layers
@@ -220,6 +284,10 @@ impl Default for BuildOptions {
             local_unique_id: String::new(),
             local_shared_keys: BTreeMap::new(),
             context_local_name: "context".to_owned(),
+            main_context: MainContext::Local,
+            context_subdir: None,
+            inputs: std::collections::BTreeSet::new(),
+            input_metadata: BTreeMap::new(),
             llb_caps: None,
             resources: None,
         }
@@ -303,6 +371,8 @@ impl BuildOptions {
                 o.local_session_ids.insert(name.to_owned(), v.clone());
             } else if let Some(name) = k.strip_prefix("sharedkey:localdir:") {
                 o.local_shared_keys.insert(name.to_owned(), v.clone());
+            } else if let Some(name) = k.strip_prefix("input-metadata:") {
+                o.input_metadata.insert(name.to_owned(), v.clone());
             }
         }
         o.cache_namespace = get("build-arg:BUILDKIT_CACHE_MOUNT_NS")
@@ -319,16 +389,8 @@ impl BuildOptions {
             o.context_local_name = k.to_owned();
         }
         o.resources = parse_resources(opts)?;
-        if opts.get("contextsubdir").is_some_and(|v| !v.is_empty()) {
-            return Err("contextsubdir is not supported by slipway yet".to_owned());
-        }
-        if let Some(v) = opts.get(&o.context_local_name)
-            && (v.contains("://") || v.starts_with("git@"))
-        {
-            return Err(format!(
-                "remote build context {v} is not supported by slipway yet"
-            ));
-        }
+        o.context_subdir = opts.get("contextsubdir").cloned();
+        o.main_context = MainContext::from_opts(opts)?;
         if let Some(v) = get("build-arg:BUILDKIT_DISABLE_FILEOP")
             && go_bool(v) == Some(true)
         {

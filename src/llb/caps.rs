@@ -20,6 +20,7 @@ pub const SOURCE_GIT_MOUNT_SSH_SOCK: &str = "source.git.mountsshsock";
 pub const SOURCE_GIT_CHECKSUM: &str = "source.git.checksum";
 pub const SOURCE_GIT_SKIP_SUBMODULES: &str = "source.git.skipsubmodules";
 pub const SOURCE_GIT_FETCH_BY_COMMIT: &str = "source.git.fetchbycommit";
+pub const SOURCE_GIT_MTIME: &str = "source.git.mtime";
 
 pub const EXEC_META_BASE: &str = "exec.meta.base";
 pub const EXEC_META_NETWORK: &str = "exec.meta.network";
@@ -63,6 +64,7 @@ pub const ATTR_GIT_MOUNT_SSH_SOCK: &str = "git.mountsshsock";
 pub const ATTR_GIT_CHECKSUM: &str = "git.checksum";
 pub const ATTR_GIT_SKIP_SUBMODULES: &str = "git.skipsubmodules";
 pub const ATTR_GIT_FETCH_BY_COMMIT: &str = "git.fetchbycommit";
+pub const ATTR_GIT_MTIME: &str = "git.mtime";
 
 /// Description keys of `OpMetadata`.
 pub const CUSTOM_NAME: &str = "llb.customname";

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::ir::build::{Build, Fs, Step, StepId};
+use crate::ir::build::{Build, Fs, Step, StepId, StepKind};
 use crate::proto::pb;
 
 use super::caps;
@@ -60,7 +60,10 @@ struct Marshaller<'b> {
     steps: &'b [Step],
     llb_caps: Option<&'b std::collections::BTreeSet<String>>,
     visited: HashSet<StepId>,
-    digests: HashMap<StepId, String>,
+    /// The output each visited step produced; absent for an empty input
+    /// (scratch).
+    digests: HashMap<StepId, pb::Input>,
+    inputs: &'b Inputs,
     seen: HashSet<String>,
     def: Vec<Vec<u8>>,
     metadata: BTreeMap<String, pb::OpMetadata>,
@@ -70,13 +73,19 @@ struct Marshaller<'b> {
     any_location: bool,
 }
 
-/// Marshals `build` into a definition.
-pub fn marshal(build: &Build, source: &SourceFile) -> pb::Definition {
+/// Frontend inputs by name: definitions the caller handed the frontend,
+/// spliced in where the build uses them.
+pub type Inputs = BTreeMap<String, pb::Definition>;
+
+/// Marshals `build` into a definition; `inputs` holds the definitions of
+/// the frontend inputs it uses.
+pub fn marshal(build: &Build, source: &SourceFile, inputs: &Inputs) -> pb::Definition {
     let mut m = Marshaller {
         steps: &build.steps,
         llb_caps: build.llb_caps.as_ref(),
         visited: HashSet::new(),
         digests: HashMap::new(),
+        inputs,
         seen: HashSet::new(),
         def: Vec::new(),
         metadata: BTreeMap::new(),
@@ -87,12 +96,11 @@ pub fn marshal(build: &Build, source: &SourceFile) -> pb::Definition {
         return pb::Definition::default();
     };
     m.visit(result);
-    let head = m.digests.get(&result).cloned().unwrap_or_default();
+    let Some(head) = m.digests.get(&result).cloned() else {
+        return pb::Definition::default();
+    };
     let ret = pb::Op {
-        inputs: vec![pb::Input {
-            digest: head,
-            index: 0,
-        }],
+        inputs: vec![head],
         ..pb::Op::default()
     };
     let bytes = encode_op(&ret);
@@ -161,6 +169,11 @@ impl Marshaller<'_> {
         let Some(step) = self.steps.get(id) else {
             return;
         };
+        if let StepKind::Input { name } = &step.kind {
+            self.visited.insert(id);
+            self.splice(id, name);
+            return;
+        }
         for inp in walk_inputs(step) {
             self.visit(inp);
         }
@@ -168,7 +181,13 @@ impl Marshaller<'_> {
         let bytes = encode_op(&op);
         let dgst = digest(&bytes);
         self.visited.insert(id);
-        self.digests.insert(id, dgst.clone());
+        self.digests.insert(
+            id,
+            pb::Input {
+                digest: dgst.clone(),
+                index: 0,
+            },
+        );
 
         let md = self.metadata.entry(dgst.clone()).or_default();
         if step.info.ignore_cache {
@@ -209,6 +228,35 @@ impl Marshaller<'_> {
         }
         if self.seen.insert(dgst) {
             self.def.push(bytes);
+        }
+    }
+
+    /// Splices in the definition of a frontend input, as BuildKit's
+    /// `DefinitionOp` does: its ops (without the final op that only
+    /// points at its result) and their metadata; the step's output is what
+    /// that final op pointed at. An empty definition is scratch. The
+    /// input's own source map is not carried over.
+    fn splice(&mut self, id: StepId, name: &str) {
+        let Some(def) = self.inputs.get(name) else {
+            return;
+        };
+        let Some((last, ops)) = def.def.split_last() else {
+            return;
+        };
+        for bytes in ops {
+            let dgst = digest(bytes);
+            if self.seen.insert(dgst.clone()) {
+                self.def.push(bytes.clone());
+            }
+            if let Some(md) = def.metadata.get(&dgst) {
+                self.metadata.entry(dgst).or_insert_with(|| md.clone());
+            }
+        }
+        if let Some(head) = pb::Op::decode(&last[..])
+            .ok()
+            .and_then(|op| op.inputs.into_iter().next())
+        {
+            self.digests.insert(id, head);
         }
     }
 }

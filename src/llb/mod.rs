@@ -25,5 +25,5 @@ mod ops;
 pub mod result;
 
 pub use dump::{to_dot, to_json};
-pub use marshal::{SourceFile, digest, encode_op, marshal};
+pub use marshal::{Inputs, SourceFile, digest, encode_op, marshal};
 pub use result::{PlatformOutput, result_metadata};

@@ -30,7 +30,8 @@ pub fn walk_inputs(step: &Step) -> Vec<StepId> {
         | StepKind::Local(_)
         | StepKind::OciLayout { .. }
         | StepKind::Http { .. }
-        | StepKind::Git(_) => {}
+        | StepKind::Git(_)
+        | StepKind::Input { .. } => {}
         StepKind::Run(run) => {
             for m in super::exec::sorted_mounts(run) {
                 add(m.source);
@@ -52,11 +53,11 @@ pub fn walk_inputs(step: &Step) -> Vec<StepId> {
     out
 }
 
-/// Builds the op of `step`; `digests` holds the digest of every step it
-/// reads.
+/// Builds the op of `step`; `digests` holds the output (digest and index)
+/// of every step it reads.
 pub fn build_op(
     step: &Step,
-    digests: &HashMap<StepId, String>,
+    digests: &HashMap<StepId, pb::Input>,
     llb_caps: Option<&std::collections::BTreeSet<String>>,
 ) -> (pb::Op, BTreeMap<String, bool>) {
     let mut caps = BTreeMap::new();
@@ -66,10 +67,7 @@ pub fn build_op(
     let input = |fs: Fs| -> Option<pb::Input> {
         match fs {
             Fs::Scratch => None,
-            Fs::Step(id) => Some(pb::Input {
-                digest: digests.get(&id).cloned().unwrap_or_default(),
-                index: 0,
-            }),
+            Fs::Step(id) => Some(digests.get(&id).cloned().unwrap_or_default()),
         }
     };
     let mut op = pb::Op {
@@ -144,6 +142,8 @@ pub fn build_op(
         StepKind::Git(git) => {
             op.op = Some(pb::op::Op::Source(git_source(git, &mut cap)));
         }
+        // Spliced in by the marshaller; never an op of its own.
+        StepKind::Input { .. } => {}
         StepKind::Run(run) => {
             let sets_default_path =
                 llb_caps.is_none_or(|c| c.contains(caps::EXEC_META_SETS_DEFAULT_PATH));
@@ -374,6 +374,10 @@ fn git_source(git: &GitSource, cap: &mut impl FnMut(&str)) -> pb::SourceOp {
     if git.skip_submodules {
         set(caps::ATTR_GIT_SKIP_SUBMODULES, "true");
         cap(caps::SOURCE_GIT_SKIP_SUBMODULES);
+    }
+    if let Some(m) = &git.mtime {
+        set(caps::ATTR_GIT_MTIME, m);
+        cap(caps::SOURCE_GIT_MTIME);
     }
     if git.fetch_by_commit {
         set(caps::ATTR_GIT_FETCH_BY_COMMIT, "true");

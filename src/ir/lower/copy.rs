@@ -18,8 +18,10 @@ use crate::ir::plan::{Command, go_quote, process_error};
 
 use super::names::{process_cmd_env, uppercase_cmd};
 use super::owner::owner_of;
-use super::remote::{check_digest, has_wildcards, http_filename, is_git, is_http, parse_git_ref};
 use super::{Stage, chmod, history, stage};
+use crate::ir::remote::{
+    check_digest, has_wildcards, http_filename, is_git, is_http, parse_git_ref,
+};
 
 /// The parts of COPY and ADD that the shared lowering needs.
 struct Config<'a> {
@@ -246,6 +248,7 @@ fn lower(stage: &mut Stage, cmd: &Command, cfg: Config) -> Result<(), Diagnostic
                     checksum: (!git_checksum.is_empty()).then(|| git_checksum.clone()),
                     skip_submodules: git.submodules == Some(false),
                     fetch_by_commit: git.fetch_by_commit,
+                    mtime: None,
                 })),
                 info: StepInfo {
                     name: Some(pg_name.clone()),

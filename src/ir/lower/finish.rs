@@ -1,12 +1,12 @@
 //! After every stage is dispatched: the final image config (frontend
-//! labels, platform fields), the main build context's follow paths, and
+//! labels, platform fields), the local main context's follow paths, and
 //! the data the outline subrequest reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::Diagnostic;
 
-use crate::ir::build::{Build, Fs, LocalDir, StageSummary, Step, StepInfo, StepKind};
+use crate::ir::build::{Build, Fs, StageSummary, StepKind};
 use crate::ir::plan::Plan;
 
 use super::{Lower, Lowered, OutlineCapture};
@@ -20,38 +20,6 @@ pub struct OutlineSource {
     pub edges: Vec<(Option<usize>, Vec<usize>)>,
     pub names: Vec<Option<String>>,
     pub doc_comments: Vec<Option<String>>,
-}
-
-impl Lower<'_> {
-    /// The main build context, made once.
-    pub(crate) fn context_fs(&mut self) -> Fs {
-        if let Some(id) = self.context {
-            return Fs::Step(id);
-        }
-        let opts = &self.plan.options;
-        let session = opts
-            .local_session_ids
-            .get(&opts.context_local_name)
-            .cloned()
-            .or_else(|| opts.session_id.clone());
-        self.steps.push(Step {
-            kind: StepKind::Local(LocalDir {
-                name: opts.context_local_name.clone(),
-                unique_id: session.is_none().then(|| opts.local_unique_id.clone()),
-                session,
-                shared_key_hint: opts.context_local_name.clone(),
-                exclude_patterns: opts.context_excludes.clone(),
-                follow_paths: Vec::new(),
-            }),
-            info: StepInfo {
-                name: Some("[internal] load build context".to_owned()),
-                ..StepInfo::default()
-            },
-        });
-        let id = self.steps.len() - 1;
-        self.context = Some(id);
-        Fs::Step(id)
-    }
 }
 
 pub(super) fn finish(mut lw: Lower) -> Result<Lowered, Diagnostic> {

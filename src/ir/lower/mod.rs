@@ -12,6 +12,7 @@
 mod arg;
 mod chmod;
 mod cmd;
+mod context;
 mod copy;
 mod env;
 mod expose;
@@ -24,7 +25,6 @@ mod mount;
 mod names;
 mod onbuild;
 mod owner;
-mod remote;
 mod run;
 mod stage;
 mod stopsignal;
@@ -45,6 +45,7 @@ use super::image::ImageConfig;
 use super::plan::{ArgInfo, Command, Plan, expand_error, process_error};
 use super::platform::Platform;
 
+pub use context::remote_context_build;
 pub use finish::OutlineSource;
 
 /// The state of a stage between instructions (BuildKit's `llb.State` plus

@@ -304,10 +304,21 @@ fn named_step(lw: &mut Lower, nb: &NamedBase) -> Fs {
                 ..StepInfo::default()
             },
         },
-        // Rejected while planning.
-        NamedContext::Git(_) | NamedContext::Input(_) => {
-            return Fs::Scratch;
-        }
+        NamedContext::Git(url) => match crate::ir::remote::parse_git_ref(url) {
+            Ok(git) => Step {
+                kind: StepKind::Git(Box::new(git.context_source(None, None))),
+                info: StepInfo {
+                    name: Some(format!("[internal] load git source {url}")),
+                    ..StepInfo::default()
+                },
+            },
+            // Reported while planning.
+            Err(_) => return Fs::Scratch,
+        },
+        NamedContext::Input(name) => Step {
+            kind: StepKind::Input { name: name.clone() },
+            info: StepInfo::default(),
+        },
     };
     lw.steps.push(step);
     Fs::Step(lw.steps.len() - 1)

@@ -298,14 +298,6 @@ fn load_named(
 ) -> Result<(Base, Option<ImageConfig>), Diagnostic> {
     let range = plan.stages[idx].from_range;
     let key = named_key(plan, idx, platform);
-    let unsupported = |what: &str| {
-        Diagnostic::error(
-            codes::UNSUPPORTED,
-            range,
-            format!("named context {key} of type {what} is not supported by slipway yet"),
-        )
-        .with_help("use a docker-image://, oci-layout://, local: or http(s):// named context")
-    };
     let named = |reference, excludes, platform| {
         Base::Named(Box::new(NamedBase {
             key: key.clone(),
@@ -351,7 +343,11 @@ fn load_named(
             Ok((named(None, excludes, None), None))
         }
         NamedContext::Http(_) => Ok((named(None, Vec::new(), None), None)),
-        NamedContext::Git(_) => Err(unsupported("git")),
+        NamedContext::Git(url) => {
+            crate::ir::remote::parse_git_ref(url)
+                .map_err(|e| Diagnostic::error(codes::INVALID_OPTION, range, e))?;
+            Ok((named(None, Vec::new(), None), None))
+        }
         NamedContext::OciLayout(spec) => {
             let (reference, store) = oci_layout_ref(spec, &key, range)?;
             let img = match answer {
@@ -368,6 +364,42 @@ fn load_named(
             };
             Ok((Base::Named(Box::new(base)), img))
         }
-        NamedContext::Input(_) => Err(unsupported("input")),
+        NamedContext::Input(name) => {
+            if !plan.options.inputs.contains(name) {
+                return Err(Diagnostic::error(
+                    codes::RESOLVE_FAILED,
+                    range,
+                    format!("invalid input {name} for {key}"),
+                ));
+            }
+            let img = match plan.options.input_metadata.get(name) {
+                Some(md) => Some(
+                    input_config(md, &key)
+                        .map_err(|e| Diagnostic::error(codes::RESOLVE_FAILED, range, e))?,
+                ),
+                None => None,
+            };
+            Ok((named(None, Vec::new(), None), img.flatten()))
+        }
     }
+}
+
+/// The image config in an `input-metadata:` value: a JSON object of
+/// base64 strings (Go's `map[string][]byte`), read at
+/// `containerimage.config`.
+fn input_config(metadata: &str, key: &str) -> Result<Option<ImageConfig>, String> {
+    use base64::Engine as _;
+    let m: std::collections::BTreeMap<String, String> = serde_json::from_str(metadata)
+        .map_err(|e| format!("failed to parse input metadata {metadata}: {e}"))?;
+    let Some(encoded) = m.get("containerimage.config") else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| format!("failed to parse image config for {key}: {e}"))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("failed to parse image config for {key}: {e}"))?;
+    ImageConfig::from_json(&value)
+        .map(Some)
+        .map_err(|e| format!("failed to parse image config for {key}: {e}"))
 }

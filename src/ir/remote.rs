@@ -2,15 +2,17 @@
 //! local paths), and the small parsers around them: download file names,
 //! `--checksum` digests and wildcard detection for `--parents`.
 
+use crate::ir::build::GitSource;
+use crate::ir::options::go_bool;
 use crate::ir::paths;
 use crate::ir::plan::go_quote;
 
-pub(super) fn is_http(s: &str) -> bool {
+pub fn is_http(s: &str) -> bool {
     (s.starts_with("http://") || s.starts_with("https://")) && !is_git(s)
 }
 
 /// A Git remote as BuildKit's `ParseGitRef` sees one.
-pub(super) fn is_git(s: &str) -> bool {
+pub fn is_git(s: &str) -> bool {
     if s.starts_with("./") || s.starts_with("../") || s.starts_with("github.com/") {
         return false;
     }
@@ -48,7 +50,7 @@ pub(super) fn is_git(s: &str) -> bool {
 /// `llb.Git` derives from its remote (the `git://` identifier's host and
 /// path, and whether it is reached over SSH).
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct GitRef {
+pub struct GitRef {
     /// The remote without query and fragment (`git.fullurl`).
     pub remote: String,
     pub host: String,
@@ -60,6 +62,8 @@ pub(super) struct GitRef {
     pub keep_git_dir: Option<bool>,
     pub submodules: Option<bool>,
     pub fetch_by_commit: bool,
+    /// `mtime=` from the query: `checkout` or `commit`.
+    pub mtime: String,
 }
 
 impl GitRef {
@@ -78,9 +82,33 @@ impl GitRef {
     }
 }
 
+impl GitRef {
+    /// The source of a Git build context, as dockerui's
+    /// `DetectGitContext` makes it: `keep_git_dir` from the query or the
+    /// caller, `mtime` from the caller (`commit` under SOURCE_DATE_EPOCH)
+    /// unless the query sets one.
+    pub fn context_source(&self, keep_git_dir: Option<bool>, mtime: Option<&str>) -> GitSource {
+        let mtime = if self.mtime.is_empty() {
+            mtime.map(str::to_owned)
+        } else {
+            Some(self.mtime.clone())
+        };
+        GitSource {
+            identifier: self.identifier(),
+            remote: self.remote.clone(),
+            ssh: self.ssh,
+            keep_git_dir: self.keep_git_dir == Some(true) || keep_git_dir == Some(true),
+            checksum: (!self.checksum.is_empty()).then(|| self.checksum.clone()),
+            skip_submodules: self.submodules == Some(false),
+            fetch_by_commit: self.fetch_by_commit,
+            mtime,
+        }
+    }
+}
+
 /// `ParseGitRef` for a source that [`is_git`] accepts; the error is the
 /// message BuildKit gives for a bad query.
-pub(super) fn parse_git_ref(s: &str) -> Result<GitRef, String> {
+pub fn parse_git_ref(s: &str) -> Result<GitRef, String> {
     let (rest, fragment) = s.split_once('#').unwrap_or((s, ""));
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let mut r = GitRef::default();
@@ -139,15 +167,6 @@ fn parse_query(q: &str) -> Vec<(String, Vec<String>)> {
     out
 }
 
-/// Go's `strconv.ParseBool`.
-fn parse_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 impl GitRef {
     /// `GitRef.loadQuery`.
     fn load_query(&mut self, query: &str) -> Result<(), String> {
@@ -165,8 +184,9 @@ impl GitRef {
             let flag = |what: &str| -> Result<bool, String> {
                 match &value {
                     None => Ok(true),
-                    Some(v) => parse_bool(v)
-                        .ok_or_else(|| format!("invalid {what} value: {}", go_quote(v))),
+                    Some(v) => {
+                        go_bool(v).ok_or_else(|| format!("invalid {what} value: {}", go_quote(v)))
+                    }
                 }
             };
             let v = value.clone().unwrap_or_default();
@@ -203,6 +223,7 @@ impl GitRef {
                             go_quote(&v)
                         ));
                     }
+                    self.mtime = v;
                 }
                 "fetch-by-commit" => self.fetch_by_commit = flag("fetch-by-commit")?,
                 _ => return Err(format!("unexpected query {}", go_quote(&k))),
@@ -234,7 +255,7 @@ impl GitRef {
 }
 
 /// The file name of a download: the last path element, or `__unnamed__`.
-pub(super) fn http_filename(url: &str) -> String {
+pub fn http_filename(url: &str) -> String {
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
     let path_start = after_scheme.find('/').map_or(after_scheme.len(), |i| i);
     let path = &after_scheme[path_start..];
@@ -269,7 +290,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// `digest.Parse`.
-pub(super) fn check_digest(d: &str) -> Result<(), String> {
+pub fn check_digest(d: &str) -> Result<(), String> {
     let Some((alg, hex)) = d.split_once(':') else {
         return Err("invalid checksum digest format".to_owned());
     };
@@ -286,7 +307,7 @@ pub(super) fn check_digest(d: &str) -> Result<(), String> {
 }
 
 /// Go's `containsWildcards` for `--parents`.
-pub(super) fn has_wildcards(s: &str) -> bool {
+pub fn has_wildcards(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
