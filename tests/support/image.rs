@@ -77,8 +77,19 @@ pub struct Image {
 }
 
 impl Image {
-    /// Reads a `docker save` tarball or an OCI layout tarball.
+    /// Reads a `docker save` tarball or an OCI layout tarball (its first
+    /// image).
     pub fn from_tarball(bytes: &[u8]) -> Result<Image, String> {
+        Image::from_tarball_for(bytes, None)
+    }
+
+    /// Reads the image for `platform` (`os/arch`) of an OCI layout tarball
+    /// whose index lists several.
+    pub fn from_tarball_platform(bytes: &[u8], platform: &str) -> Result<Image, String> {
+        Image::from_tarball_for(bytes, Some(platform))
+    }
+
+    fn from_tarball_for(bytes: &[u8], platform: Option<&str>) -> Result<Image, String> {
         let blobs = read_tar_files(bytes)?;
         let get = |name: &str| -> Result<&Vec<u8>, String> {
             blobs
@@ -92,7 +103,7 @@ impl Image {
             let layers = strings(&first["Layers"]).unwrap_or_default();
             (config.to_string(), layers)
         } else {
-            oci_manifest(&blobs)?
+            oci_manifest(&blobs, platform)?
         };
         let config: Value = json(get(&config_path)?, &config_path)?;
         let mut files = BTreeMap::new();
@@ -113,8 +124,12 @@ fn json(bytes: &[u8], what: &str) -> Result<Value, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("{what}: {e}"))
 }
 
-/// Index → first manifest → (config, layers), as blob paths.
-fn oci_manifest(blobs: &HashMap<String, Vec<u8>>) -> Result<(String, Vec<String>), String> {
+/// Index → manifest (the first, or the one for `platform`) → (config,
+/// layers), as blob paths.
+fn oci_manifest(
+    blobs: &HashMap<String, Vec<u8>>,
+    platform: Option<&str>,
+) -> Result<(String, Vec<String>), String> {
     let blob = |digest: &Value| -> Result<(String, Value), String> {
         let d = digest.as_str().ok_or("descriptor without digest")?;
         let path = format!("blobs/{}", d.replacen(':', "/", 1));
@@ -129,9 +144,28 @@ fn oci_manifest(blobs: &HashMap<String, Vec<u8>>) -> Result<(String, Vec<String>
             .ok_or("no manifest.json nor index.json")?,
         "index.json",
     )?;
+    let pick = |list: &Value| -> Result<Value, String> {
+        let entries = list.as_array().ok_or("an index without manifests")?;
+        let found = match platform {
+            None => entries.first(),
+            Some(want) => entries.iter().find(|d| {
+                let p = &d["platform"];
+                format!(
+                    "{}/{}",
+                    p["os"].as_str().unwrap_or(""),
+                    p["architecture"].as_str().unwrap_or("")
+                ) == want
+            }),
+        };
+        found
+            .map(|d| d["digest"].clone())
+            .ok_or_else(|| format!("no manifest for {platform:?}"))
+    };
     let (_, mut manifest) = blob(&index["manifests"][0]["digest"])?;
     if manifest.get("manifests").is_some() {
-        manifest = blob(&manifest["manifests"][0]["digest"])?.1;
+        manifest = blob(&pick(&manifest["manifests"])?)?.1;
+    } else if platform.is_some() && index["manifests"].as_array().is_some_and(|m| m.len() > 1) {
+        manifest = blob(&pick(&index["manifests"])?)?.1;
     }
     let (config, _) = blob(&manifest["config"]["digest"])?;
     let mut layers = Vec::new();
