@@ -7,7 +7,8 @@
 //!   BuildKit's built-in frontend, the same with slipway's frontend image
 //!   (`BUILDKIT_SYNTAX`), and `slipway build`. The images must be equal
 //!   (files and config). Covered: a Git main context (plain, with a
-//!   `#ref:subdir` fragment, with a `?ref=&subdir=` query), an HTTP tarball
+//!   `#ref:subdir` fragment, under SOURCE_DATE_EPOCH, with a
+//!   `?ref=&subdir=` query), an HTTP tarball
 //!   context, an HTTP URL that is the Dockerfile itself, and a Git named
 //!   context next to a local main context.
 //! - `input:` named contexts: `docker buildx bake` builds a target whose
@@ -497,6 +498,13 @@ fn git_and_http_contexts_build_like_buildkit() {
     let sub = build_three_ways(&dir, "git-fragment", &format!("{repo}#main:sub"), &[]);
     assert_eq!(content(&sub, "/sub/data.txt"), Some(sha256_hex(b"data\n")));
     assert!(!sub.files.contains_key("/sub/top.txt"));
+    // SOURCE_DATE_EPOCH asks for commit times where the daemon has them.
+    build_three_ways(
+        &dir,
+        "git-epoch",
+        &format!("{repo}#main:sub"),
+        &["--build-arg", "SOURCE_DATE_EPOCH=1700000000"],
+    );
     let query = build_three_ways(
         &dir,
         "git-query",

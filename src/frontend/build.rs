@@ -34,21 +34,26 @@ use super::subrequest::{self, LintReport};
 use super::warn::{self, Checks, Until};
 
 /// Builds every requested platform and assembles the result.
+/// `context_ignore` is the main context's `.dockerignore` when already
+/// read (it is only used when the Dockerfile has no own one).
 pub async fn build(
     bridge: &Bridge,
     env: &Environment,
     opts: &GatewayOptions,
     df: &Dockerfile,
+    context_ignore: Option<Result<Vec<u8>, FrontendError>>,
 ) -> Result<gateway::Result, FrontendError> {
     let mut req = request(bridge, env, df)?;
     // A remote or input context is used whole, as in BuildKit.
     if df.context.is_local() {
-        let ignore = match &df.dockerignore {
-            Some(bytes) => bytes.clone(),
-            None => dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local)
-                .await
-                .map_err(|e| e.context("failed to read dockerignore patterns"))?,
-        };
+        let ignore = match (&df.dockerignore, context_ignore) {
+            (Some(bytes), _) => Ok(bytes.clone()),
+            (None, Some(read)) => read,
+            (None, None) => {
+                dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local).await
+            }
+        }
+        .map_err(|e| e.context("failed to read dockerignore patterns"))?;
         req.options.context_excludes = crate::ir::dockerignore::parse(&ignore);
     }
     let checks = run_checks(env, df, Some(req.options.context_excludes.clone()))?;

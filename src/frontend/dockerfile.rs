@@ -20,6 +20,8 @@ use prost::Message as _;
 use crate::proto::pb;
 
 use crate::ir::options::MainContext;
+use crate::ir::remote::parse_git_ref;
+use crate::llb::caps::SOURCE_GIT_MTIME;
 use crate::llb::{Inputs, digest};
 
 use super::bridge::{Bridge, CAP_FRONTEND_INPUTS};
@@ -53,19 +55,35 @@ pub struct Dockerfile {
 /// the Dockerfile (and its own `.dockerignore`): from the remote context
 /// or the `dockerfile` input when there is one (unless `dockerfilekey`
 /// forces the local), else from the dockerfile local.
+///
+/// With `context_ignore`, a local main context's `.dockerignore` is read
+/// at the same time as a local Dockerfile and returned too (a build needs
+/// it unless the Dockerfile has its own).
 pub async fn load_dockerfile(
     bridge: &Bridge,
     opts: &GatewayOptions,
-) -> Result<Dockerfile, FrontendError> {
+    context_ignore: bool,
+) -> Result<(Dockerfile, Option<Result<Vec<u8>, FrontendError>>), FrontendError> {
     let mut found = find_context(bridge, opts).await?;
     if opts.force_local_dockerfile {
         found.source = None;
     }
     let Some(source) = found.source else {
-        let mut df = load_local_dockerfile(bridge, opts).await?;
-        df.context = found.context;
-        df.inputs = found.inputs;
-        return Ok(df);
+        let (df, ignore) = if context_ignore && found.context.is_local() {
+            let (df, ignore) = tokio::join!(
+                load_local_dockerfile(bridge, opts),
+                load_context_dockerignore(bridge, opts, &opts.context_local)
+            );
+            (df?, Some(ignore))
+        } else {
+            (load_local_dockerfile(bridge, opts).await?, None)
+        };
+        let df = Dockerfile {
+            context: found.context,
+            inputs: found.inputs,
+            ..df
+        };
+        return Ok((df, ignore));
     };
     let reference = match source.solved {
         Some(r) => r,
@@ -79,7 +97,7 @@ pub async fn load_dockerfile(
         .read_file(&reference, &format!("{filename}{DOCKERIGNORE}"))
         .await
         .ok();
-    Ok(Dockerfile {
+    let df = Dockerfile {
         filename,
         data,
         vertex: head_digest(&source.definition),
@@ -87,7 +105,8 @@ pub async fn load_dockerfile(
         dockerignore,
         context: found.context,
         inputs: found.inputs,
-    })
+    };
+    Ok((df, None))
 }
 
 /// A definition the Dockerfile is read from, and its solved result when
@@ -117,7 +136,17 @@ async fn find_context(
         inputs: Inputs::new(),
     };
     let uses_inputs = bridge.has_cap(CAP_FRONTEND_INPUTS);
-    match &opts.main_context {
+    // Commit times under SOURCE_DATE_EPOCH only where the daemon has them
+    // (older ones refuse the whole definition); an `mtime=` query asks
+    // for them explicitly and is kept.
+    if let MainContext::Git { url, source } = &mut found.context {
+        let caps = bridge.llb_caps();
+        let asked = parse_git_ref(url).is_ok_and(|g| !g.mtime.is_empty());
+        if !asked && !caps.is_empty() && !caps.contains(SOURCE_GIT_MTIME) {
+            source.mtime = None;
+        }
+    }
+    match &found.context {
         MainContext::Git { .. } => {
             found.source = Some(Source {
                 definition: remote_definition(&found.context),

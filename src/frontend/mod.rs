@@ -107,11 +107,12 @@ async fn answer(bridge: &Bridge, env: &Environment) -> Result<gateway::Result, F
         OptionError::UnsupportedCap(c) => FrontendError::unsupported_cap(&c),
         OptionError::Invalid(m) => FrontendError::new(m),
     })?;
-    let dockerfile = dockerfile::load_dockerfile(bridge, &opts).await?;
-    let ref_array = bridge.has_cap(CAP_PROTO_REF_ARRAY);
+    let (dockerfile, context_ignore) =
+        dockerfile::load_dockerfile(bridge, &opts, opts.request_id.is_none()).await?;
     let Some(request) = opts.request_id.as_deref() else {
-        return build::build(bridge, env, &opts, &dockerfile).await;
+        return build::build(bridge, env, &opts, &dockerfile, context_ignore).await;
     };
+    let ref_array = bridge.has_cap(CAP_PROTO_REF_ARRAY);
     let metadata = match Subrequest::parse(request) {
         Subrequest::Describe => subrequest::describe()?,
         Subrequest::Outline => {

@@ -357,16 +357,32 @@ async fn a_build_solves_and_returns_the_image_config() {
 
 #[tokio::test]
 async fn without_the_meta_resolver_images_resolve_through_image_config() {
-    let mut d = daemon("FROM busybox\n");
+    let mut d = daemon("FROM busybox\nCOPY . /\n");
     d.caps = vec!["return", "proto.refarray"];
     d.images
         .insert("docker.io/library/busybox:latest".into(), b"{}".to_vec());
     d.files
         .insert("Dockerfile.dockerignore".into(), b"*.tmp\n".to_vec());
+    d.files
+        .insert(".dockerignore".into(), b"*.other\n".to_vec());
     let (_, log) = returned(converse(d, &[]).await);
     assert_eq!(log.resolves, ["config docker.io/library/busybox:latest"]);
-    // The Dockerfile's own .dockerignore wins: no context solve.
-    assert_eq!(log.solves.len(), 2);
+    // The context's .dockerignore is read beside the Dockerfile, but the
+    // Dockerfile's own one wins.
+    assert_eq!(log.solves.len(), 3);
+    let build = log.solves[2].definition.as_ref().expect("a definition");
+    let excludes: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| pb::Op::decode(b.as_slice()).ok())
+        .filter_map(|op| match op.op {
+            Some(pb::op::Op::Source(s)) if s.identifier == "local://context" => {
+                s.attrs.get("local.excludepatterns").cloned()
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(excludes, [r#"["*.tmp"]"#]);
 }
 
 #[tokio::test]
