@@ -1,8 +1,15 @@
-//! Loading the build definition: the Dockerfile and its `.dockerignore`,
-//! read through the daemon from the client's local directories.
+//! Loading the build definition: where the main context comes from, the
+//! Dockerfile and its `.dockerignore`, read through the daemon.
 //!
 //! As BuildKit's Dockerfile frontend does it:
 //!
+//! 0. Find the main context (`initContext`): a Git URL or an HTTP(S) URL
+//!    in the context option makes a remote context, and the Dockerfile is
+//!    read from it (an HTTP download is probed: a tar archive, possibly
+//!    compressed, is unpacked; anything else is the Dockerfile itself,
+//!    named `context`). Otherwise the caller's frontend inputs named
+//!    `dockerfile` and `context` stand in for the local directories.
+//!    `dockerfilekey` forces the local Dockerfile in every case.
 //! 1. Solve `local://<dockerfile local>` limited (`local.followpaths`) to the
 //!    Dockerfile, `<Dockerfile>.dockerignore` and, for a file named
 //!    `Dockerfile`, its lowercase twin; no file diffing (`local.differ=none`).
@@ -11,7 +18,9 @@
 //!    it wins over the context's own `.dockerignore`.
 //! 4. Otherwise ([`load_context_dockerignore`]) solve
 //!    `local://<context local>` limited to `.dockerignore` and read it;
-//!    a missing file means no patterns.
+//!    a missing file means no patterns. Unlike BuildKit, a build reads it
+//!    at the same time as the Dockerfile, not after. A remote or input
+//!    context has no patterns.
 
 use std::collections::BTreeMap;
 

@@ -11,8 +11,10 @@
 //!
 //! 1. `Ping`: learn the daemon's capabilities.
 //! 2. Read the options; refuse capabilities we lack.
-//! 3. `Solve` the client's dockerfile directory (only the Dockerfile and
-//!    its `.dockerignore`) and `ReadFile` them ([`dockerfile`]).
+//! 3. Find the main context (the client's directory, a Git or HTTP URL,
+//!    or the caller's inputs), `Solve` where the Dockerfile lives (only
+//!    the Dockerfile and its `.dockerignore`) and `ReadFile` them
+//!    ([`dockerfile`]).
 //! 4. With `requestid`, answer the subrequest instead ([`subrequest`]):
 //!    outline (which resolves base images as a build would), targets,
 //!    lint (`--call=check`), describe.
