@@ -19,11 +19,12 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use support::diff::diff;
 use support::image::Image;
-use support::slipway_build::{TempDir, build_oci, host_or_panic, slipway_bin};
+use support::slipway_build::{
+    TempDir, build_oci, checked, host_or_panic, install_frontend, output_text, sha256_hex,
+};
 
 const FRONTEND_TAG: &str = "slipway/frontend:multi-platform-test";
 
@@ -44,24 +45,6 @@ ENV ARCH=$TARGETARCH
 LABEL arch=$TARGETARCH
 WORKDIR /work
 ";
-
-fn output(mut c: Command, what: &str) -> String {
-    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{what} failed:\n{text}");
-    text
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// One platform's manifest in an OCI archive's (nested) index.
 #[derive(Debug, PartialEq)]
@@ -136,14 +119,7 @@ fn two_platforms_export_like_buildkit() {
     let ctx = dir.join("ctx");
     std::fs::create_dir_all(&ctx).expect("ctx");
     std::fs::write(ctx.join("Dockerfile"), DOCKERFILE).expect("Dockerfile");
-    let mut install = Command::new(slipway_bin());
-    install.env("DOCKER_HOST", host_or_panic()).args([
-        "frontend",
-        "install",
-        "--tag",
-        FRONTEND_TAG,
-    ]);
-    output(install, "slipway frontend install");
+    install_frontend(FRONTEND_TAG);
 
     let platforms = PLATFORMS.join(",");
     let common = [
@@ -163,7 +139,7 @@ fn two_platforms_export_like_buildkit() {
             .arg("-o")
             .arg(format!("type=oci,dest={}", dest.display()))
             .arg(&ctx);
-        let log = output(c, &format!("docker buildx build ({name})"));
+        let log = output_text(&checked(c, &format!("docker buildx build ({name})")));
         if !extra.is_empty() {
             assert!(log.contains(FRONTEND_TAG), "not through slipway:\n{log}");
         }

@@ -25,14 +25,15 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
 use slipway::compile::{self, CompileRequest, ResolvedImage, StaticResolver};
 use slipway::ir::options::BuildOptions;
 
 use support::diff::diff;
 use support::image::{Image, Kind};
-use support::slipway_build::{TempDir, build_oci, host_or_panic, slipway_bin};
+use support::slipway_build::{
+    TempDir, build_oci, checked, host_or_panic, install_frontend, read_image, sha256_hex,
+};
 
 /// The tag this build of slipway's frontend is installed as on the
 /// containerd-store engine.
@@ -175,17 +176,6 @@ fn an_oci_layout_reference_without_digest_is_an_error() {
     );
 }
 
-fn output(mut c: Command, what: &str) -> Vec<u8> {
-    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// Builds the base image on the classic engine and writes it to `layout`
 /// as an OCI layout whose manifest is tagged [`LAYOUT_TAG`].
 fn make_layout(dir: &TempDir, layout: &Path) {
@@ -202,13 +192,13 @@ fn make_layout(dir: &TempDir, layout: &Path) {
     build
         .args(["buildx", "build", "-q", "--load", "-t", &tag])
         .arg(&base);
-    output(build, "building the layout's image");
+    checked(build, "building the layout's image");
     let mut save = engine.docker();
     save.args(["save", &tag]);
-    let saved = output(save, "docker save");
+    let saved = checked(save, "docker save").stdout;
     let mut rmi = engine.docker();
     rmi.args(["rmi", &tag]);
-    output(rmi, "docker rmi");
+    checked(rmi, "docker rmi");
     std::fs::create_dir_all(layout).expect("layout dir");
     tar::Archive::new(&saved[..])
         .unpack(layout)
@@ -239,20 +229,8 @@ fn buildx_oci(ctx: &Path, layout: &Path, dest: &Path, extra: &[&str]) -> Image {
         .arg("-o")
         .arg(format!("type=oci,dest={}", dest.display()))
         .arg(ctx);
-    output(c, &format!("docker buildx build {extra:?}"));
+    checked(c, &format!("docker buildx build {extra:?}"));
     read_image(dest)
-}
-
-fn read_image(path: &Path) -> Image {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Image::from_tarball(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Builds `dockerfile` with the layout as context `base` three ways: the
@@ -296,14 +274,7 @@ fn builds_like_buildkit_through_buildx_and_slipway_build() {
     let layout = dir.join("layout");
     make_layout(&dir, &layout);
 
-    let mut install = Command::new(slipway_bin());
-    install.env("DOCKER_HOST", host_or_panic()).args([
-        "frontend",
-        "install",
-        "--tag",
-        FRONTEND_TAG,
-    ]);
-    output(install, "slipway frontend install");
+    install_frontend(FRONTEND_TAG);
 
     // What BuildKit makes of the layout: its config reaches the stages.
     let builtin = build_three_ways(&dir, &layout, "from-and-copy", DOCKERFILE);

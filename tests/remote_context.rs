@@ -32,7 +32,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
 use prost::Message as _;
 use slipway::compile::{self, CompileRequest, OfflineResolver, StaticResolver};
@@ -41,7 +40,10 @@ use slipway::proto::pb;
 
 use support::diff::diff;
 use support::image::{Image, Kind};
-use support::slipway_build::{TempDir, build_oci, host_or_panic, slipway_bin};
+use support::slipway_build::{
+    TempDir, build_oci, checked, host_or_panic, install_frontend, output_text, read_image,
+    sha256_hex,
+};
 
 /// The tag this build of slipway's frontend is installed as.
 const FRONTEND_TAG: &str = "slipway/frontend:remote-context-test";
@@ -372,22 +374,6 @@ fn serve_http(root: PathBuf) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-fn output(mut c: Command, what: &str) -> String {
-    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{what} failed:\n{text}");
-    text
-}
-
-fn read_image(path: &Path) -> Image {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Image::from_tarball(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn buildx_oci(context: &str, dest: &Path, extra: &[&str]) -> Image {
     let mut c = Command::new("docker");
     c.env("DOCKER_HOST", host_or_panic())
@@ -397,7 +383,10 @@ fn buildx_oci(context: &str, dest: &Path, extra: &[&str]) -> Image {
         .arg("-o")
         .arg(format!("type=oci,dest={}", dest.display()))
         .arg(context);
-    let log = output(c, &format!("docker buildx build {extra:?} {context}"));
+    let log = output_text(&checked(
+        c,
+        &format!("docker buildx build {extra:?} {context}"),
+    ));
     if extra.iter().any(|a| a.starts_with("BUILDKIT_SYNTAX=")) {
         assert!(
             log.contains(FRONTEND_TAG),
@@ -405,13 +394,6 @@ fn buildx_oci(context: &str, dest: &Path, extra: &[&str]) -> Image {
         );
     }
     read_image(dest)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn content(image: &Image, path: &str) -> Option<String> {
@@ -448,28 +430,10 @@ fn build_three_ways(dir: &TempDir, name: &str, context: &str, extra: &[&str]) ->
     builtin
 }
 
-/// Installs this build of slipway's frontend once per test process (two
-/// installs of the same tag at once race in the engine).
-fn install_frontend() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(install_frontend_now);
-}
-
-fn install_frontend_now() {
-    let mut install = Command::new(slipway_bin());
-    install.env("DOCKER_HOST", host_or_panic()).args([
-        "frontend",
-        "install",
-        "--tag",
-        FRONTEND_TAG,
-    ]);
-    output(install, "slipway frontend install");
-}
-
 #[test]
 fn git_and_http_contexts_build_like_buildkit() {
     let dir = TempDir::new("remote-context");
-    install_frontend();
+    install_frontend(FRONTEND_TAG);
     let (_git, repo) = serve_git(&dir);
     let files = dir.join("http");
     std::fs::create_dir_all(&files).expect("http dir");
@@ -555,7 +519,7 @@ fn git_and_http_contexts_build_like_buildkit() {
 #[test]
 fn input_contexts_from_bake_targets_build_like_buildkit() {
     let dir = TempDir::new("input-context");
-    install_frontend();
+    install_frontend(FRONTEND_TAG);
     let project = dir.join("project");
     std::fs::create_dir_all(&project).expect("project dir");
     std::fs::write(project.join("base.Dockerfile"), BASE_TARGET).expect("write");
@@ -582,7 +546,10 @@ target \"app\" {
             .env("SYNTAX", syntax)
             .env("DEST", dest)
             .args(["buildx", "bake", "--progress=plain", "app"]);
-        let log = output(c, &format!("docker buildx bake (syntax {syntax:?})"));
+        let log = output_text(&checked(
+            c,
+            &format!("docker buildx bake (syntax {syntax:?})"),
+        ));
         if !syntax.is_empty() {
             assert!(log.contains(FRONTEND_TAG), "not through slipway:\n{log}");
         }

@@ -220,8 +220,11 @@ fn digest_shape(d: &str) -> bool {
     alg_ok && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-fn check_digest(d: &str) -> Result<(), String> {
-    let (alg, hex) = d.split_once(':').unwrap_or((d, ""));
+/// `digest.Parse`: a supported algorithm and its lowercase hex.
+pub fn check_digest(d: &str) -> Result<(), String> {
+    let Some((alg, hex)) = d.split_once(':') else {
+        return Err("invalid checksum digest format".to_owned());
+    };
     let want = match alg {
         "sha256" => 64,
         "sha384" => 96,

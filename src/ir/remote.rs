@@ -1,6 +1,7 @@
-//! Classifying COPY/ADD sources as BuildKit does (Git remotes, HTTP URLs,
-//! local paths), and the small parsers around them: download file names,
-//! `--checksum` digests and wildcard detection for `--parents`.
+//! Classifying sources as BuildKit does (Git remotes, HTTP URLs, local
+//! paths) for COPY/ADD and build contexts, and the small parsers around
+//! them: Git references with their query, download file names and
+//! wildcard detection for `--parents`.
 
 use crate::ir::build::GitSource;
 use crate::ir::options::go_bool;
@@ -287,23 +288,6 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `digest.Parse`.
-pub fn check_digest(d: &str) -> Result<(), String> {
-    let Some((alg, hex)) = d.split_once(':') else {
-        return Err("invalid checksum digest format".to_owned());
-    };
-    let want = match alg {
-        "sha256" => 64,
-        "sha384" => 96,
-        "sha512" => 128,
-        _ => return Err("unsupported digest algorithm".to_owned()),
-    };
-    if hex.len() != want || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err("invalid checksum digest format".to_owned());
-    }
-    Ok(())
 }
 
 /// Go's `containsWildcards` for `--parents`.

@@ -105,6 +105,58 @@ pub fn docker_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs `c` to the end; panics with its output unless it succeeded.
+pub fn checked(mut c: Command, what: &str) -> Output {
+    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        output_text(&out)
+    );
+    out
+}
+
+/// Standard output then standard error, as text.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Installs this build of slipway as a frontend image tagged `tag` on the
+/// containerd-store engine, once per test process and tag (two installs
+/// of one tag at once race in the engine).
+pub fn install_frontend(tag: &str) {
+    static DONE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.iter().any(|t| t == tag) {
+        return;
+    }
+    let mut install = Command::new(slipway_bin());
+    install
+        .env("DOCKER_HOST", host_or_panic())
+        .args(["frontend", "install", "--tag", tag]);
+    checked(install, "slipway frontend install");
+    done.push(tag.to_owned());
+}
+
+/// An OCI or Docker archive on disk, read as an image.
+pub fn read_image(path: &Path) -> super::image::Image {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    super::image::Image::from_tarball(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Lowercase hex SHA-256, as image entries record content.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A slot among [`MAX_BUILDS`]; released on drop.
 pub struct BuildSlot(());
 

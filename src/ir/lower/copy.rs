@@ -19,9 +19,8 @@ use crate::ir::plan::{Command, go_quote, process_error};
 use super::names::{process_cmd_env, uppercase_cmd};
 use super::owner::owner_of;
 use super::{Stage, chmod, history, stage};
-use crate::ir::remote::{
-    check_digest, has_wildcards, http_filename, is_git, is_http, parse_git_ref,
-};
+use crate::ir::reference::check_digest;
+use crate::ir::remote::{has_wildcards, http_filename, is_git, is_http, parse_git_ref};
 
 /// The parts of COPY and ADD that the shared lowering needs.
 struct Config<'a> {
