@@ -13,4 +13,5 @@ pub mod lint;
 pub mod llb;
 pub mod proto;
 pub mod syntax;
+pub mod tempdir;
 pub mod text;

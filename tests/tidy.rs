@@ -55,6 +55,7 @@ fn files_follow_the_house_rules() {
 /// its own rank or lower.
 const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
+    ("tempdir", 0),
     ("diagnostics", 0),
     ("proto", 0),
     ("syntax", 1),

@@ -24,6 +24,7 @@ use slipway::buildkit::session::secrets::{SecretStore, parse_secret};
 use slipway::buildkit::session::ssh::{SshForwarder, parse_ssh};
 use slipway::buildkit::solve::{Daemon, SolveError, SolveSpec};
 use slipway::buildkit::transport::TlsFiles;
+use slipway::tempdir::TempDir;
 
 use super::args::{BuildCommandArgs, ColorChoice, DaemonArgs, ProgressChoice, PruneArgs};
 use super::{Fatal, Outcome};
@@ -72,10 +73,10 @@ impl Plan {
         // unless -f is stdin or an absolute path, as with buildx.
         let dockerfile = match &b.file {
             Some(f) if f.as_os_str() == "-" => {
-                let dir = TempDir::new()?;
+                let dir = TempDir::new("stdin")?;
                 let mut text = Vec::new();
                 std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)?;
-                let path = dir.0.join("Dockerfile");
+                let path = dir.path().join("Dockerfile");
                 std::fs::write(&path, text)?;
                 stdin_dir = Some(dir);
                 Some(path)
@@ -715,27 +716,6 @@ fn human(bytes: i64) -> String {
         format!("{:.1}MB", b / 1e6)
     } else {
         format!("{:.2}GB", b / 1e9)
-    }
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, Fatal> {
-        let dir = std::env::temp_dir().join(format!(
-            "slipway-{}-{}",
-            std::process::id(),
-            slipway::buildkit::session::new_id()
-        ));
-        std::fs::create_dir_all(&dir)?;
-        Ok(TempDir(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

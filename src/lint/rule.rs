@@ -1,5 +1,5 @@
 //! What every lint rule shares: the [`Violation`] trait its finding type
-//! implements, the rule's [`Status`], and [`declare_rule!`], which turns the
+//! implements, the rule's [`Status`], and `declare_rule!`, which turns the
 //! rule's doc comment into the text `slipway lint --explain` prints.
 
 use super::rules::codes::Rule;

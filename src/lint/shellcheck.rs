@@ -14,14 +14,14 @@
 //! program is there is checked once per process ([`shellcheck_available`]).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::LintOptions;
 use super::rules::codes::Rule;
 use crate::syntax::text::TextRange;
+use crate::tempdir::TempDir;
 
 /// The program run: `shellcheck` on the `PATH`.
 const PROGRAM: &str = "shellcheck";
@@ -124,7 +124,8 @@ pub fn check(inputs: &[Input], names: &[String]) -> Result<Vec<Finding>, String>
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
-    let dir = TempDir::new()?;
+    let dir = TempDir::new("shellcheck")
+        .map_err(|e| format!("cannot create a directory for shellcheck: {e}"))?;
     let exports: Vec<&str> = names
         .iter()
         .map(String::as_str)
@@ -142,7 +143,7 @@ pub fn check(inputs: &[Input], names: &[String]) -> Result<Vec<Finding>, String>
             }
             text.push('\n');
         }
-        std::fs::write(dir.0.join(file_name(i)), text)
+        std::fs::write(dir.path().join(file_name(i)), text)
             .map_err(|e| format!("cannot write a script for shellcheck: {e}"))?;
         by_dialect.entry(input.dialect).or_default().push(i);
     }
@@ -153,7 +154,7 @@ pub fn check(inputs: &[Input], names: &[String]) -> Result<Vec<Finding>, String>
             .arg(format!("--shell={}", dialect.flag()))
             .arg(format!("--exclude={EXCLUDED}"))
             .args(indexes.iter().map(|&i| file_name(i)))
-            .current_dir(&dir.0)
+            .current_dir(dir.path())
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run shellcheck: {e}"))?;
@@ -266,41 +267,6 @@ pub fn offset(text: &str, line: usize, column: usize) -> usize {
         .nth(column.saturating_sub(1))
         .map_or(line_text.len(), |(i, _)| i);
     start + within
-}
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, String> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let base = std::env::temp_dir();
-        let mut last = None;
-        for _ in 0..16 {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos());
-            let dir = base.join(format!(
-                "slipway-shellcheck-{}-{n}-{nanos}",
-                std::process::id()
-            ));
-            match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(TempDir(dir)),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(format!(
-            "cannot create a directory for shellcheck: {}",
-            last.map_or_else(|| "unknown error".to_owned(), |e| e.to_string())
-        ))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and its history — following BuildKit's dispatch rules.
 //!
 //! Stages are dispatched in plan order. Each starts from its base
-//! ([`stage::init`]) and runs its commands; one file per instruction does
+//! (`stage::init`) and runs its commands; one file per instruction does
 //! the work, sharing the small [`Stage`] context: the stage's current
 //! state ([`State`]: filesystem, build environment, working directory,
 //! user, image config), its progress-name counter and the outline

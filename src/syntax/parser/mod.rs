@@ -5,7 +5,7 @@
 //! the top, comments and blank lines as trivia, instructions as a first line
 //! plus continuation lines (joined into one logical line), then the bodies of
 //! any heredocs the logical line announces. The logical line is split into
-//! keyword, flags and arguments by the per-keyword rules in [`args`].
+//! keyword, flags and arguments by the per-keyword rules in `args`.
 //!
 //! Architecture invariant: parsing never fails. It returns the tree and the
 //! diagnostics; after an error it goes on with the next instruction, so one
