@@ -277,12 +277,15 @@ fn check_json_and_text_match_buildkit_for_every_fixture() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
-/// BuildKit checks slipway's `--call=check` cannot report yet, and why:
-/// - InvalidBaseImagePlatform needs the resolved base images' platforms,
-///   which the frontend does not hand to the linter yet;
-/// - CopyIgnoredFile needs the context's `.dockerignore`, which the check
-///   subrequest does not load yet (builds do).
-const NOT_IN_CHECK: &[&str] = &["InvalidBaseImagePlatform", "CopyIgnoredFile"];
+/// BuildKit checks slipway cannot report yet, and why:
+/// InvalidBaseImagePlatform needs the resolved base images' platforms,
+/// which the frontend does not hand to the linter yet. (CopyIgnoredFile,
+/// triggered by the `ignored` fixture, comes with builds only: BuildKit's
+/// `--call=check` does not read `.dockerignore`, and neither does
+/// slipway's. Its build fails, as copying an ignored file does, so no
+/// build warnings are compared; the engine's BuildKit, older than v0.27,
+/// still has the rule experimental.)
+const NOT_IN_CHECK: &[&str] = &["InvalidBaseImagePlatform"];
 
 #[test]
 fn every_check_slipway_implements_is_triggered_by_a_fixture() {
@@ -293,7 +296,12 @@ fn every_check_slipway_implements_is_triggered_by_a_fixture() {
             a.strip_prefix("BUILDKIT_DOCKERFILE_CHECK=")
                 .map(str::to_owned)
         });
-        let found = slipway::frontend::warn::Checks::run(&text, check.as_deref());
+        let ignore = std::fs::read(dir.join(".dockerignore")).unwrap_or_default();
+        let found = slipway::frontend::warn::Checks::run_with_dockerignore(
+            &text,
+            check.as_deref(),
+            Some(slipway::ir::dockerignore::parse(&ignore)),
+        );
         for w in &found.warnings {
             seen.push_str(&w.rule);
             seen.push('\n');

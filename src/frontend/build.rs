@@ -33,6 +33,29 @@ use super::result::{self, FrontendError, SourceDetail};
 use super::subrequest::{self, LintReport};
 use super::warn::{self, Checks, Until};
 
+/// The main context's `.dockerignore` patterns: the Dockerfile's own
+/// file, else the context's (`prefetched` when already read); none for a
+/// remote or input context, which is used whole, as in BuildKit.
+async fn context_excludes(
+    bridge: &Bridge,
+    opts: &GatewayOptions,
+    df: &Dockerfile,
+    prefetched: Option<Result<Vec<u8>, FrontendError>>,
+) -> Result<Vec<String>, FrontendError> {
+    if !df.context.is_local() {
+        return Ok(Vec::new());
+    }
+    let ignore = match (&df.dockerignore, prefetched) {
+        (Some(bytes), _) => Ok(bytes.clone()),
+        (None, Some(read)) => read,
+        (None, None) => {
+            dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local).await
+        }
+    }
+    .map_err(|e| e.context("failed to read dockerignore patterns"))?;
+    Ok(crate::ir::dockerignore::parse(&ignore))
+}
+
 /// Builds every requested platform and assembles the result.
 /// `context_ignore` is the main context's `.dockerignore` when already
 /// read (it is only used when the Dockerfile has no own one).
@@ -44,18 +67,7 @@ pub async fn build(
     context_ignore: Option<Result<Vec<u8>, FrontendError>>,
 ) -> Result<gateway::Result, FrontendError> {
     let mut req = request(bridge, env, df)?;
-    // A remote or input context is used whole, as in BuildKit.
-    if df.context.is_local() {
-        let ignore = match (&df.dockerignore, context_ignore) {
-            (Some(bytes), _) => Ok(bytes.clone()),
-            (None, Some(read)) => read,
-            (None, None) => {
-                dockerfile::load_context_dockerignore(bridge, opts, &opts.context_local).await
-            }
-        }
-        .map_err(|e| e.context("failed to read dockerignore patterns"))?;
-        req.options.context_excludes = crate::ir::dockerignore::parse(&ignore);
-    }
+    req.options.context_excludes = context_excludes(bridge, opts, df, context_ignore).await?;
     let checks = run_checks(env, df, Some(req.options.context_excludes.clone()))?;
     if let Some(e) = checks.errors.iter().find(|d| d.code == lint::INVALID_CHECK) {
         return Err(FrontendError::new(format!(
@@ -138,6 +150,8 @@ pub async fn check(
     opts: &GatewayOptions,
     df: &Dockerfile,
 ) -> Result<BTreeMap<String, Vec<u8>>, FrontendError> {
+    // BuildKit's check does not read `.dockerignore`: CopyIgnoredFile
+    // comes with builds only.
     let checks = run_checks(env, df, None)?;
     let (warnings, error) =
         if let Some(e) = checks.errors.iter().find(|d| d.code == lint::INVALID_CHECK) {

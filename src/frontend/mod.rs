@@ -109,13 +109,15 @@ async fn answer(bridge: &Bridge, env: &Environment) -> Result<gateway::Result, F
         OptionError::UnsupportedCap(c) => FrontendError::unsupported_cap(&c),
         OptionError::Invalid(m) => FrontendError::new(m),
     })?;
+    // Builds need the context's `.dockerignore`; subrequests do not.
+    let subrequest = opts.request_id.as_deref().map(Subrequest::parse);
     let (dockerfile, context_ignore) =
-        dockerfile::load_dockerfile(bridge, &opts, opts.request_id.is_none()).await?;
-    let Some(request) = opts.request_id.as_deref() else {
+        dockerfile::load_dockerfile(bridge, &opts, subrequest.is_none()).await?;
+    let Some(subrequest) = subrequest else {
         return build::build(bridge, env, &opts, &dockerfile, context_ignore).await;
     };
     let ref_array = bridge.has_cap(CAP_PROTO_REF_ARRAY);
-    let metadata = match Subrequest::parse(request) {
+    let metadata = match subrequest {
         Subrequest::Describe => subrequest::describe()?,
         Subrequest::Outline => {
             subrequest::outline(&build::outline(bridge, env, &opts, &dockerfile).await?)
