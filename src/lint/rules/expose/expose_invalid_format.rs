@@ -3,9 +3,8 @@
 use crate::lint::checker::Checker;
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
-use crate::syntax::instructions::Instruction;
 
-use super::split_port;
+use super::exposed_ports;
 
 crate::declare_rule! {
     /// ## What it does
@@ -48,23 +47,12 @@ pub(crate) fn expose_invalid_format(checker: &mut Checker) {
     if !checker.any_enabled(Rule::ExposeInvalidFormat) {
         return;
     }
-    let file = checker.file;
-    for stage in &file.stages {
-        for ins in &stage.instructions {
-            let Instruction::Expose(e) = ins else {
-                continue;
+    for (expose, spec, port) in exposed_ports(checker.file) {
+        if !port.ip.is_empty() || !port.host.is_empty() {
+            let violation = ExposeInvalidFormat {
+                port: spec.value.clone(),
             };
-            for port in &e.ports {
-                let Some((ip, host, _, _)) = split_port(&port.value) else {
-                    continue;
-                };
-                if !ip.is_empty() || !host.is_empty() {
-                    let violation = ExposeInvalidFormat {
-                        port: port.value.clone(),
-                    };
-                    checker.report(violation, e.range);
-                }
-            }
+            checker.report(violation, expose.range);
         }
     }
 }

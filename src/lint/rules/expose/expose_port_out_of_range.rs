@@ -3,9 +3,8 @@
 use crate::lint::checker::Checker;
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
-use crate::syntax::instructions::Instruction;
 
-use super::split_port;
+use super::{PortSpec, exposed_ports};
 
 crate::declare_rule! {
     /// ## What it does
@@ -43,25 +42,14 @@ pub(crate) fn expose_port_out_of_range(checker: &mut Checker) {
     if !checker.any_enabled(Rule::ExposePortOutOfRange) {
         return;
     }
-    let file = checker.file;
-    for stage in &file.stages {
-        for ins in &stage.instructions {
-            let Instruction::Expose(e) = ins else {
-                continue;
-            };
-            for spec in &e.ports {
-                let Some((_, _, port, _)) = split_port(&spec.value) else {
-                    continue;
-                };
-                let bad = port.split('-').any(|p| {
-                    !p.is_empty()
-                        && p.bytes().all(|b| b.is_ascii_digit())
-                        && p.parse::<u32>().ok().is_none_or(|n| n > 65535)
-                });
-                if bad {
-                    checker.report(ExposePortOutOfRange { port }, spec.range);
-                }
-            }
+    for (_, spec, PortSpec { port, .. }) in exposed_ports(checker.file) {
+        let bad = port.split('-').any(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().ok().is_none_or(|n| n > 65535)
+        });
+        if bad {
+            checker.report(ExposePortOutOfRange { port }, spec.range);
         }
     }
 }

@@ -3,9 +3,8 @@
 use crate::lint::checker::Checker;
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
-use crate::syntax::instructions::Instruction;
 
-use super::split_port;
+use super::exposed_ports;
 
 crate::declare_rule! {
     /// ## What it does
@@ -47,23 +46,12 @@ pub(crate) fn expose_proto_casing(checker: &mut Checker) {
     if !checker.any_enabled(Rule::ExposeProtoCasing) {
         return;
     }
-    let file = checker.file;
-    for stage in &file.stages {
-        for ins in &stage.instructions {
-            let Instruction::Expose(e) = ins else {
-                continue;
+    for (expose, spec, port) in exposed_ports(checker.file) {
+        if port.proto != port.proto.to_lowercase() {
+            let violation = ExposeProtoCasing {
+                port: spec.value.clone(),
             };
-            for port in &e.ports {
-                let Some((_, _, _, proto)) = split_port(&port.value) else {
-                    continue;
-                };
-                if proto != proto.to_lowercase() {
-                    let violation = ExposeProtoCasing {
-                        port: port.value.clone(),
-                    };
-                    checker.report(violation, e.range);
-                }
-            }
+            checker.report(violation, expose.range);
         }
     }
 }

@@ -4,11 +4,41 @@ pub mod expose_invalid_format;
 pub mod expose_port_out_of_range;
 pub mod expose_proto_casing;
 
-/// A port spec split like BuildKit's `splitParts`/`splitProtoPort`:
-/// `(ip, host port, container port, protocol)`. `None` when BuildKit would
-/// reject the spec (no port, unknown protocol), or when it holds a variable
-/// that slipway does not expand here.
-pub(crate) fn split_port(raw: &str) -> Option<(String, String, String, String)> {
+use crate::syntax::instructions::{Dockerfile, Expose, Instruction};
+use crate::syntax::tree::Spanned;
+
+/// A port spec split like BuildKit's `splitParts`/`splitProtoPort`.
+pub(crate) struct PortSpec {
+    pub ip: String,
+    pub host: String,
+    /// The container port (or range).
+    pub port: String,
+    pub proto: String,
+}
+
+/// Every port spec of every `EXPOSE` that [`split_port`] takes, with its
+/// instruction and the spec as written.
+pub(crate) fn exposed_ports(
+    file: &Dockerfile,
+) -> impl Iterator<Item = (&Expose, &Spanned, PortSpec)> {
+    file.stages
+        .iter()
+        .flat_map(|stage| &stage.instructions)
+        .filter_map(|ins| match ins {
+            Instruction::Expose(e) => Some(e),
+            _ => None,
+        })
+        .flat_map(|e| {
+            e.ports
+                .iter()
+                .filter_map(move |spec| Some((e, spec, split_port(&spec.value)?)))
+        })
+}
+
+/// Splits a port spec: `None` when BuildKit would reject it (no port,
+/// unknown protocol), or when it holds a variable that slipway does not
+/// expand here.
+pub(crate) fn split_port(raw: &str) -> Option<PortSpec> {
     if raw.contains('$') {
         return None;
     }
@@ -30,5 +60,10 @@ pub(crate) fn split_port(raw: &str) -> Option<(String, String, String, String)> 
     if !matches!(proto.to_lowercase().as_str(), "" | "tcp" | "udp" | "sctp") {
         return None;
     }
-    Some((ip, host, port.to_owned(), proto.to_owned()))
+    Some(PortSpec {
+        ip,
+        host,
+        port: port.to_owned(),
+        proto: proto.to_owned(),
+    })
 }
