@@ -9,14 +9,8 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::Value;
 use support::diff::{DiffOptions, diff_with};
@@ -24,6 +18,7 @@ use support::image::Image;
 use support::slipway_build::{
     OciArchive, TempDir, build_oci, docker, docker_ok, engine_socket, run_slipway,
 };
+use support::upgrade_proxy::UpgradeProxy;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -264,112 +259,11 @@ fn two_platforms_give_an_oci_index_with_both_manifests() {
     assert_eq!(arm["architecture"], "arm64");
 }
 
-/// A unix socket that forwards each connection to the engine's `/grpc`
-/// endpoint after the HTTP/1.1 upgrade to h2c, so that a client speaking
-/// plain gRPC (buildkitd's protocol) reaches the engine's BuildKit.
-struct UpgradeProxy {
-    socket: PathBuf,
-    connections: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl UpgradeProxy {
-    fn start(dir: &Path, engine: PathBuf) -> UpgradeProxy {
-        let socket = dir.join("buildkitd.sock");
-        let listener = UnixListener::bind(&socket).expect("bind proxy socket");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let connections = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (count, halt) = (connections.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !halt.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        count.fetch_add(1, Ordering::Relaxed);
-                        let engine = engine.clone();
-                        std::thread::spawn(move || {
-                            if let Err(e) = forward(client, &engine) {
-                                eprintln!("proxy: {e}");
-                            }
-                        });
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    Err(e) => panic!("proxy accept: {e}"),
-                }
-            }
-        });
-        UpgradeProxy {
-            socket,
-            connections,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for UpgradeProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Upgrades a connection to the engine, then copies bytes both ways.
-fn forward(client: UnixStream, engine: &Path) -> std::io::Result<()> {
-    client.set_nonblocking(false)?;
-    let mut upstream = UnixStream::connect(engine)?;
-    upstream.write_all(
-        b"POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
-    )?;
-    let mut reader = BufReader::new(upstream.try_clone()?);
-    let mut status = String::new();
-    reader.read_line(&mut status)?;
-    if !status.contains(" 101 ") {
-        return Err(std::io::Error::other(format!(
-            "engine refused the upgrade: {status}"
-        )));
-    }
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
-    }
-    // Bytes the engine sent right after the head are already buffered.
-    let early = reader.buffer().to_vec();
-    let mut to_client = client.try_clone()?;
-    to_client.write_all(&early)?;
-    let mut from_client = client;
-    let mut to_engine = upstream.try_clone()?;
-    let down = std::thread::spawn(move || {
-        let mut up = reader.into_inner();
-        let _ = std::io::copy(&mut up, &mut to_client);
-        let _ = to_client.shutdown(std::net::Shutdown::Write);
-    });
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = from_client.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        to_engine.write_all(&buf[..n])?;
-    }
-    let _ = upstream.shutdown(std::net::Shutdown::Write);
-    let _ = down.join();
-    Ok(())
-}
-
 #[test]
 fn unix_transport_through_an_upgrade_proxy_builds_the_same_image() {
     let tmp = TempDir::new("proxy");
-    let proxy = UpgradeProxy::start(&tmp.path, engine_socket());
+    let socket = tmp.join("buildkitd.sock");
+    let proxy = UpgradeProxy::unix(&socket, engine_socket());
     let via_docker = tmp.join("docker.tar");
     let run = build_oci(&fixture("image"), &via_docker, &[]);
     assert!(
@@ -382,7 +276,7 @@ fn unix_transport_through_an_upgrade_proxy_builds_the_same_image() {
     let args: Vec<String> = vec![
         "build".into(),
         "--addr".into(),
-        format!("unix://{}", proxy.socket.display()),
+        format!("unix://{}", socket.display()),
         "--progress".into(),
         "plain".into(),
         "-o".into(),
@@ -396,7 +290,7 @@ fn unix_transport_through_an_upgrade_proxy_builds_the_same_image() {
         run.show()
     );
     assert!(
-        proxy.connections.load(Ordering::Relaxed) >= 1,
+        proxy.connections() >= 1,
         "the build did not go through the proxy"
     );
     let read = |p: &Path| {

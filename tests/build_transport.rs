@@ -17,68 +17,9 @@ mod support;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, UnixStream};
 
 use support::slipway_build::{OciArchive, TempDir, engine_socket, slipway};
-
-/// Opens the engine's control API as an upgraded stream.
-async fn upgraded(engine: &Path) -> std::io::Result<UnixStream> {
-    let mut s = UnixStream::connect(engine).await?;
-    s.write_all(
-        b"POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
-    )
-    .await?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if s.read(&mut byte).await? == 0 {
-            return Err(std::io::Error::other("engine closed during the upgrade"));
-        }
-        head.push(byte[0]);
-    }
-    if !head.starts_with(b"HTTP/1.1 101") {
-        return Err(std::io::Error::other(
-            String::from_utf8_lossy(&head).into_owned(),
-        ));
-    }
-    Ok(s)
-}
-
-async fn pipe<C: AsyncRead + AsyncWrite + Unpin>(mut client: C, engine: PathBuf) {
-    if let Ok(mut e) = upgraded(&engine).await {
-        let _ = tokio::io::copy_bidirectional(&mut client, &mut e).await;
-    }
-}
-
-/// Serves the proxy on a loopback port until the runtime stops.
-fn start_proxy(tls: Option<tokio_rustls::TlsAcceptor>) -> (tokio::runtime::Runtime, u16) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let engine = engine_socket();
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    rt.spawn(async move {
-        while let Ok((conn, _)) = listener.accept().await {
-            let engine = engine.clone();
-            let tls = tls.clone();
-            tokio::spawn(async move {
-                match tls {
-                    Some(acceptor) => {
-                        if let Ok(s) = acceptor.accept(conn).await {
-                            pipe(s, engine).await;
-                        }
-                    }
-                    None => pipe(conn, engine).await,
-                }
-            });
-        }
-    });
-    (rt, port)
-}
+use support::upgrade_proxy::UpgradeProxy;
 
 /// A small context whose image shows the build really ran.
 fn context(dir: &Path) -> PathBuf {
@@ -142,7 +83,7 @@ fn build_through(addr: &str, extra: &[String], dir: &Path) -> PathBuf {
 fn tcp_transport_runs_control_and_session_over_grpc() {
     let tmp = TempDir::new("tcp");
     let dir = &tmp.path;
-    let (_rt, port) = start_proxy(None);
+    let (_proxy, port) = UpgradeProxy::tcp(None, engine_socket());
     let out = build_through(&format!("tcp://127.0.0.1:{port}"), &[], dir);
     assert_eq!(
         layer_file(&out, "copied").as_deref(),
@@ -278,7 +219,7 @@ fn tcp_transport_with_mutual_tls() {
     let tmp = TempDir::new("tls");
     let dir = &tmp.path;
     let pki = make_pki(dir);
-    let (_rt, port) = start_proxy(Some(acceptor(&pki)));
+    let (_proxy, port) = UpgradeProxy::tcp(Some(acceptor(&pki)), engine_socket());
     let tls = |flag: &str, p: &Path| [flag.to_owned(), p.display().to_string()];
     let mut flags: Vec<String> = Vec::new();
     flags.extend(tls("--tls-ca", &pki.ca));

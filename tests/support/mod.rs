@@ -14,3 +14,4 @@ pub mod engine;
 pub mod expect;
 pub mod image;
 pub mod slipway_build;
+pub mod upgrade_proxy;
