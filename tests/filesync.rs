@@ -13,9 +13,7 @@ use slipway::buildkit::session::filesync::metadata::{
     KEY_DIR_NAME, KEY_EXCLUDE_PATTERNS, KEY_EXPORTER_ID, KEY_FOLLOW_PATHS, KEY_INCLUDE_PATTERNS,
     encode_values,
 };
-use slipway::buildkit::session::filesync::{
-    FileSendTarget, FileSyncProvider, SyncTarget, parse_ignore_file,
-};
+use slipway::buildkit::session::filesync::{FileSendTarget, FileSyncProvider, SyncTarget};
 use slipway::proto::filesync::BytesMessage;
 use slipway::proto::filesync::file_send_client::FileSendClient;
 use slipway::proto::filesync::file_sync_client::FileSyncClient;
@@ -260,7 +258,7 @@ async fn dockerignore_patterns_select_the_synced_tree() {
 
     let ignore = "# comment\n/build/\n**/*.log\ndocs\n!docs/keep\nnode_modules\n\
                   src/gen/*\n!src/gen/keep.rs\nlogs/\nünïcødé/ignored-*\n";
-    let excludes = parse_ignore_file(ignore);
+    let excludes = slipway::ir::dockerignore::parse(ignore.as_bytes());
     let excludes: Vec<&str> = excludes.iter().map(String::as_str).collect();
     let channel = connect(Some(provider("context", &s.0)), None).await;
     let synced = pull(

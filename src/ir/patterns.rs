@@ -45,19 +45,6 @@ fn bad(pattern: &str) -> PatternError {
     }
 }
 
-/// Go's `path.Clean` for slash-separated paths: the shortest equivalent
-/// path, `.` for an empty result.
-pub fn clean_path(path: &str) -> String {
-    super::paths::clean(path)
-}
-
-/// Reads a `.dockerignore` file the way `moby/patternmatcher/ignorefile`
-/// does: BOM and `#` comment lines dropped, lines trimmed and cleaned, a
-/// leading `/` removed (also after `!`).
-pub fn parse_ignore_file(text: &str) -> Vec<String> {
-    super::dockerignore::parse(text.as_bytes())
-}
-
 // ---------------------------------------------------------------------------
 // Go's filepath.Match, used to validate patterns and for follow-path globs.
 
@@ -491,7 +478,7 @@ impl PatternMatcher {
             if trimmed.is_empty() {
                 continue;
             }
-            let mut p = clean_path(trimmed);
+            let mut p = super::paths::clean(trimmed);
             let exclusion = p.starts_with('!');
             if exclusion {
                 if p.len() == 1 {
@@ -599,7 +586,7 @@ fn parent_prefixes(path: &str) -> Vec<String> {
     let Some((dir, _)) = path.rsplit_once('/') else {
         return Vec::new();
     };
-    let dir = clean_path(&format!("{dir}/"));
+    let dir = super::paths::clean(&format!("{dir}/"));
     if dir == "." {
         return Vec::new();
     }

@@ -168,7 +168,7 @@ fn go_clean() {
         ("/", "/"),
         ("!a/", "!a"),
     ] {
-        assert_eq!(clean_path(input), want, "{input:?}");
+        assert_eq!(crate::ir::paths::clean(input), want, "{input:?}");
     }
 }
 
@@ -197,7 +197,7 @@ fn go_filepath_match() {
 fn ignore_file_lines() {
     let text = "\u{feff}# comment\n\n  /build/  \n! /keep/me\n#not\n !x\nsub/../y\n/\n";
     assert_eq!(
-        parse_ignore_file(text),
+        crate::ir::dockerignore::parse(text.as_bytes()),
         ["build", "!keep/me", "!x", "y", "/"]
     );
 }

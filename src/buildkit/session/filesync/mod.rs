@@ -50,8 +50,6 @@ mod send;
 mod stat;
 mod walk;
 
-pub use crate::ir::patterns::{
-    MatchInfo, Pattern, PatternError, PatternMatcher, parse_ignore_file,
-};
+pub use crate::ir::patterns::{MatchInfo, Pattern, PatternError, PatternMatcher};
 pub use output::{FileSendTarget, SyncTarget};
 pub use send::{FileSyncProvider, PacketStream};

@@ -29,7 +29,7 @@ use tonic::{Response, Status, Streaming};
 
 use super::send::{PacketStream, channel_stream, err_packet, packet};
 use super::stat::{can_request_data, go_mode, unix_permissions};
-use crate::ir::patterns::clean_path;
+use crate::ir::paths;
 use crate::proto::fsutil::types::{Packet, Stat, packet::PacketType};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -91,7 +91,7 @@ fn check_path(p: &str) -> Result<(), String> {
     if p.is_empty()
         || p.starts_with('/')
         || p == "."
-        || clean_path(p) != p
+        || paths::clean(p) != p
         || p.split('/').any(|c| c == "..")
         || p.contains('\0')
     {

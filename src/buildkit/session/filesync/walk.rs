@@ -21,7 +21,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::stat::make_stat;
-use crate::ir::patterns::{MatchInfo, Pattern, PatternMatcher, clean_path, glob_match};
+use crate::ir::paths;
+use crate::ir::patterns::{MatchInfo, Pattern, PatternMatcher, glob_match};
 use crate::proto::fsutil::types::Stat;
 
 /// What the daemon asked for.
@@ -292,12 +293,12 @@ fn dedupe_paths(paths: Vec<String>) -> Option<Vec<String>> {
 }
 
 fn join(a: &str, b: &str) -> String {
-    clean_path(&format!("{a}/{b}"))
+    paths::clean(&format!("{a}/{b}"))
 }
 
 fn dir_of(p: &str) -> String {
     match p.rsplit_once('/') {
-        Some((d, _)) => clean_path(&format!("{d}/")),
+        Some((d, _)) => paths::clean(&format!("{d}/")),
         None => ".".to_owned(),
     }
 }
@@ -391,11 +392,11 @@ fn read_symlink(root: &Path, p: &str, allow_wildcard: bool) -> io::Result<Vec<St
         Err(e) => return Err(other(format!("{p}: {e}"))),
     }
     let link = std::fs::read_link(&full).map_err(|e| other(format!("{p}: {e}")))?;
-    let link = clean_path(&link.to_string_lossy());
+    let link = paths::clean(&link.to_string_lossy());
     if link.starts_with('/') {
         return Ok(vec![link]);
     }
-    Ok(vec![clean_path(&format!("/{}/{link}", dir_of(p)))])
+    Ok(vec![paths::clean(&format!("/{}/{link}", dir_of(p)))])
 }
 
 #[cfg(test)]
