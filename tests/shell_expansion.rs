@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use miette::Diagnostic;
 use proptest::prelude::*;
-use slipway::syntax::shell::{EmptyEnv, Env, EnvFn, Lexer, MAX_NESTING, Options, ShellError, Vars};
+use slipway::syntax::shell::{
+    EmptyEnv, Env, EnvFn, Lexer, MAX_EXPANSION, MAX_NESTING, Options, ShellError, Vars,
+};
 
 const ENV: &[(&str, &str)] = &[
     ("PWD", "/home"),
@@ -475,6 +477,39 @@ fn error_messages_and_ranges() {
 
 fn nested(levels: usize, body: &str) -> String {
     format!("{}{body}{}", "${a:-".repeat(levels), "}".repeat(levels))
+}
+
+/// Words that grow without bound end in an error, not in running out of
+/// memory (found by fuzzing: BuildKit itself has no limit).
+#[test]
+fn expansion_limit() {
+    // `${x//` with an empty pattern puts the replacement around every
+    // character: nested, each level multiplies the length by six.
+    let doubling = format!("{}r{}", "${x///".repeat(20), "}".repeat(20));
+    let err = error(&doubling);
+    assert!(
+        matches!(err, ShellError::ExpansionTooLarge { limit, .. } if limit == MAX_EXPANSION),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "slipway::shell::expansion-too-large");
+    // Fewer levels stay small enough.
+    let three = format!("{}r{}", "${x///".repeat(3), "}".repeat(3));
+    assert!(lexer().process_word(&three, &ENV).is_ok());
+
+    // A variable repeated until the word is too long.
+    let big = "v".repeat(MAX_EXPANSION / 4 + 1);
+    let env: HashMap<String, String> = [("B".to_owned(), big)].into_iter().collect();
+    let err = lexer().process_word("$B$B$B$B", &env).unwrap_err();
+    assert_eq!(
+        err,
+        ShellError::ExpansionTooLarge {
+            limit: MAX_EXPANSION,
+            range: 6..8
+        }
+    );
+    assert!(lexer().process_word("$B$B$B", &env).is_ok());
+    let quoted = lexer().process_word("\"$B$B$B$B\"", &env).unwrap_err();
+    assert!(matches!(quoted, ShellError::ExpansionTooLarge { .. }));
 }
 
 #[test]

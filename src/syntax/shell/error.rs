@@ -13,6 +13,11 @@ use thiserror::Error;
 /// The deepest `${a:-${b:-…}}` nesting accepted before giving up.
 pub const MAX_NESTING: usize = 64;
 
+/// The longest expansion of one word, in bytes. BuildKit has no limit
+/// (and runs out of memory on words that double at every step, such as
+/// nested `${v//…/…}` with an empty pattern); slipway reports an error.
+pub const MAX_EXPANSION: usize = 4 << 20;
+
 /// Why a word could not be expanded.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Diagnostic)]
 pub enum ShellError {
@@ -101,6 +106,16 @@ pub enum ShellError {
         #[label("too deep")]
         range: Range<usize>,
     },
+
+    /// A word that expands to more than [`MAX_EXPANSION`] bytes. The range
+    /// covers the substitution that went over.
+    #[error("expansion longer than {limit} bytes")]
+    #[diagnostic(code("slipway::shell::expansion-too-large"))]
+    ExpansionTooLarge {
+        limit: usize,
+        #[label("expands too far")]
+        range: Range<usize>,
+    },
 }
 
 impl ShellError {
@@ -114,7 +129,8 @@ impl ShellError {
             | Self::UnsupportedModifier { range, .. }
             | Self::UnsetVariable { range, .. }
             | Self::InvalidPattern { range, .. }
-            | Self::NestingTooDeep { range, .. } => range.clone(),
+            | Self::NestingTooDeep { range, .. }
+            | Self::ExpansionTooLarge { range, .. } => range.clone(),
         }
     }
 
@@ -129,6 +145,7 @@ impl ShellError {
             Self::UnsetVariable { .. } => "slipway::shell::unset-variable",
             Self::InvalidPattern { .. } => "slipway::shell::invalid-pattern",
             Self::NestingTooDeep { .. } => "slipway::shell::nesting-too-deep",
+            Self::ExpansionTooLarge { .. } => "slipway::shell::expansion-too-large",
         }
     }
 }

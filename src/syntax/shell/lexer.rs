@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::mem;
 use std::ops::Range;
 
-use super::error::{MAX_NESTING, ShellError};
+use super::error::{MAX_EXPANSION, MAX_NESTING, ShellError};
 use super::pattern;
 use super::unicode::{is_digit, is_name_char};
 use super::{Env, Options, Vars};
@@ -152,9 +152,11 @@ impl<'a> Expander<'a> {
             }
             match c {
                 '$' => {
+                    let at = self.pos;
                     let v = self.dollar()?;
                     self.split(top, |w| w.push_str(&v));
                     out.push_str(&v);
+                    self.check_size(&out, at)?;
                 }
                 '<' => {
                     let v = self.angle();
@@ -194,6 +196,18 @@ impl<'a> Expander<'a> {
                 range: self.to_end(self.pos),
             }),
         }
+    }
+
+    /// Fails when a word has grown past [`MAX_EXPANSION`] with the
+    /// substitution that started at `at`.
+    fn check_size(&self, out: &str, at: usize) -> Result<(), ShellError> {
+        if out.len() > MAX_EXPANSION {
+            return Err(ShellError::ExpansionTooLarge {
+                limit: MAX_EXPANSION,
+                range: at..self.pos,
+            });
+        }
+        Ok(())
     }
 
     /// `<`, or `<<` plus any following blanks, which stay glued to the next
@@ -251,8 +265,10 @@ impl<'a> Expander<'a> {
                     return Ok(out);
                 }
                 '$' => {
+                    let at = self.pos;
                     let v = self.dollar()?;
                     out.push_str(&v);
+                    self.check_size(&out, at)?;
                 }
                 _ => {
                     self.pos += c.len_utf8();
@@ -436,6 +452,7 @@ impl<'a> Expander<'a> {
             words.current.clear();
         }
         match self.word(Some(stop), raw) {
+            Err(e @ ShellError::ExpansionTooLarge { .. }) => Err(e),
             Err(_) if self.pos >= self.src.len() => Err(if stop == '/' {
                 ShellError::MissingSlash {
                     range: self.to_end(start),
@@ -497,6 +514,14 @@ impl<'a> Expander<'a> {
             return self.replace_in("", &pat, pat_range, &replacement, all);
         };
         self.replace_in(&value, &pat, pat_range, &replacement, all)
+            .map_err(|e| match e {
+                // The whole substitution, not its (maybe empty) pattern.
+                ShellError::ExpansionTooLarge { limit, .. } => ShellError::ExpansionTooLarge {
+                    limit,
+                    range: start..self.pos,
+                },
+                other => other,
+            })
     }
 
     fn replace_in(
@@ -510,13 +535,17 @@ impl<'a> Expander<'a> {
         let items = pattern::compile(pat).map_err(|reason| ShellError::InvalidPattern {
             pattern: pat.to_owned(),
             reason,
-            range,
+            range: range.clone(),
         })?;
-        Ok(if all {
-            pattern::replace_all(&items, value, replacement)
-        } else {
-            pattern::replace_first(&items, value, replacement)
-        })
+        if !all {
+            return Ok(pattern::replace_first(&items, value, replacement));
+        }
+        pattern::replace_all(&items, value, replacement, MAX_EXPANSION).ok_or(
+            ShellError::ExpansionTooLarge {
+                limit: MAX_EXPANSION,
+                range,
+            },
+        )
     }
 }
 

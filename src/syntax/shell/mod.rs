@@ -39,6 +39,14 @@
 //!   backticks and `$(` are literal text.
 //! * Variable names are case-sensitive.
 //!
+//! # Limits (slipway's, not BuildKit's)
+//!
+//! Substitutions nest at most [`MAX_NESTING`] levels deep, and a word
+//! expands to at most [`MAX_EXPANSION`] bytes. BuildKit has neither: a word
+//! that grows at every level (`${v//…/${v//…/…}}` with an empty pattern,
+//! or a variable repeated until it is gigabytes long) exhausts its memory,
+//! where slipway reports an error at the substitution.
+//!
 //! # Word splitting
 //!
 //! [`Lexer::process_words`] splits on whitespace that comes from unquoted
@@ -58,7 +66,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 
-pub use error::{MAX_NESTING, ShellError};
+pub use error::{MAX_EXPANSION, MAX_NESTING, ShellError};
 
 /// Where variable values come from.
 pub trait Env {

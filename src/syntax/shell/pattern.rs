@@ -127,7 +127,13 @@ pub(crate) fn replace_first(items: &[Item], value: &str, replacement: &str) -> S
 /// `${v//p/r}`: replace every match, like Go's `Regexp.ReplaceAllString`
 /// (an empty match right after a previous match is not replaced; after an
 /// empty match the search moves on by one character).
-pub(crate) fn replace_all(items: &[Item], value: &str, template: &str) -> String {
+/// `None` as soon as the result would be longer than `limit` bytes.
+pub(crate) fn replace_all(
+    items: &[Item],
+    value: &str,
+    template: &str,
+    limit: usize,
+) -> Option<String> {
     let text: Vec<char> = value.chars().collect();
     let mut m = Matcher::new(items, &text, true);
     let mut out = String::with_capacity(value.len());
@@ -141,11 +147,14 @@ pub(crate) fn replace_all(items: &[Item], value: &str, template: &str) -> String
             let matched: String = text[start..end].iter().collect();
             expand_template(template, &matched, &mut out);
         }
+        if out.len() > limit {
+            return None;
+        }
         last_end = end;
         search = if end <= search { search + 1 } else { end };
     }
     out.extend(&text[last_end..]);
-    out
+    (out.len() <= limit).then_some(out)
 }
 
 /// Go's regexp template expansion for a pattern with no capture groups.
