@@ -25,7 +25,7 @@ use super::LintOptions;
 use super::config::CheckConfig;
 use super::rule::Violation;
 use super::rules::codes::Rule;
-use super::shell::{Command, Script, Separator, Word, split};
+use super::shell::{Command, Invocation, Script, Separator, Word, split};
 
 /// The platform BuildKit assumes for the `BUILDPLATFORM`/`TARGETPLATFORM`
 /// family when nothing else is known (values only matter for comparisons).
@@ -42,6 +42,18 @@ pub const DEFAULT_PLATFORM: [(&str, &str); 8] = [
 
 /// The shell BuildKit runs shell-form commands with on Linux.
 pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+/// Every command of `runs` that runs a program, with its RUN and what
+/// it invokes, in file order.
+pub fn invocations(
+    runs: &[RunScript],
+) -> impl Iterator<Item = (&RunScript, &Command, Invocation<'_>)> {
+    runs.iter().flat_map(|run| {
+        run.commands
+            .iter()
+            .filter_map(move |cmd| Some((run, cmd, cmd.invocation()?)))
+    })
+}
 
 /// One `RUN` instruction as shell code.
 #[derive(Clone, Debug)]

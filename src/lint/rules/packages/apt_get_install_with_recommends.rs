@@ -1,7 +1,7 @@
 //! `apt-get-install-with-recommends`: `apt-get install` installs only what
 //! was asked for.
 
-use crate::lint::checker::Checker;
+use crate::lint::checker::{Checker, invocations};
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
 
@@ -41,24 +41,19 @@ pub(crate) fn apt_get_install_with_recommends(checker: &mut Checker) {
         return;
     }
     let runs = checker.runs();
-    for run in runs.iter() {
-        for cmd in &run.commands {
-            let Some(inv) = cmd.invocation() else {
-                continue;
-            };
-            if inv.program != "apt-get" || inv.subcommand() != Some("install") {
-                continue;
-            }
-            let off = inv.has_option(&[], &["no-install-recommends"])
-                || inv.args.iter().any(|w| {
-                    let v = w.value.to_lowercase();
-                    v.contains("install-recommends=false")
-                        || v.contains("install-recommends=0")
-                        || v.contains("install-recommends=no")
-                });
-            if !off {
-                checker.report(AptGetInstallWithRecommends, run.source_range(cmd.range));
-            }
+    for (run, cmd, inv) in invocations(&runs) {
+        if inv.program != "apt-get" || inv.subcommand() != Some("install") {
+            continue;
+        }
+        let off = inv.has_option(&[], &["no-install-recommends"])
+            || inv.args.iter().any(|w| {
+                let v = w.value.to_lowercase();
+                v.contains("install-recommends=false")
+                    || v.contains("install-recommends=0")
+                    || v.contains("install-recommends=no")
+            });
+        if !off {
+            checker.report(AptGetInstallWithRecommends, run.source_range(cmd.range));
         }
     }
 }

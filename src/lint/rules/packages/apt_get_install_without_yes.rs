@@ -1,9 +1,10 @@
 //! `apt-get-install-without-yes`: `apt-get install` does not wait for an
 //! answer.
 
-use crate::lint::checker::Checker;
+use crate::lint::checker::{Checker, invocations};
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
+
 use crate::lint::shell::{Invocation, is_option};
 
 crate::declare_rule! {
@@ -41,15 +42,9 @@ pub(crate) fn apt_get_install_without_yes(checker: &mut Checker) {
         return;
     }
     let runs = checker.runs();
-    for run in runs.iter() {
-        for cmd in &run.commands {
-            let Some(inv) = cmd.invocation() else {
-                continue;
-            };
-            if inv.program == "apt-get" && inv.subcommand() == Some("install") && !assumes_yes(&inv)
-            {
-                checker.report(AptGetInstallWithoutYes, run.source_range(cmd.range));
-            }
+    for (run, cmd, inv) in invocations(&runs) {
+        if inv.program == "apt-get" && inv.subcommand() == Some("install") && !assumes_yes(&inv) {
+            checker.report(AptGetInstallWithoutYes, run.source_range(cmd.range));
         }
     }
 }

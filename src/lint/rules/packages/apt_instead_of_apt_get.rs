@@ -1,6 +1,6 @@
 //! `apt-instead-of-apt-get`: scripts use `apt-get`, not `apt`.
 
-use crate::lint::checker::Checker;
+use crate::lint::checker::{Checker, invocations};
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
 
@@ -39,13 +39,9 @@ pub(crate) fn apt_instead_of_apt_get(checker: &mut Checker) {
         return;
     }
     let runs = checker.runs();
-    for run in runs.iter() {
-        for cmd in &run.commands {
-            if let Some(inv) = cmd.invocation()
-                && inv.program == "apt"
-            {
-                checker.report(AptInsteadOfAptGet, run.word_range(inv.name));
-            }
+    for (run, _, inv) in invocations(&runs) {
+        if inv.program == "apt" {
+            checker.report(AptInsteadOfAptGet, run.word_range(inv.name));
         }
     }
 }

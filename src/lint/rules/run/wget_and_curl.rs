@@ -1,8 +1,9 @@
 //! `wget-and-curl`: one download tool per stage.
 
-use crate::lint::checker::Checker;
+use crate::lint::checker::{Checker, invocations};
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
+
 use crate::syntax::text::TextRange;
 
 crate::declare_rule! {
@@ -53,26 +54,21 @@ pub(crate) fn wget_and_curl(checker: &mut Checker) {
     // Per stage: the first tool seen, and where the other one first shows up.
     let mut first: Vec<Option<&str>> = vec![None; stages];
     let mut found: Vec<Option<(&str, TextRange)>> = vec![None; stages];
-    for run in runs.iter() {
-        for cmd in &run.commands {
-            let Some(inv) = cmd.invocation() else {
-                continue;
-            };
-            let tool = match inv.program {
-                "wget" => "wget",
-                "curl" => "curl",
-                _ => continue,
-            };
-            let Some(seen) = first.get_mut(run.stage) else {
-                continue;
-            };
-            match seen {
-                None => *seen = Some(tool),
-                Some(t) if *t != tool && found[run.stage].is_none() => {
-                    found[run.stage] = Some((tool, run.word_range(inv.name)));
-                }
-                _ => {}
+    for (run, _, inv) in invocations(&runs) {
+        let tool = match inv.program {
+            "wget" => "wget",
+            "curl" => "curl",
+            _ => continue,
+        };
+        let Some(seen) = first.get_mut(run.stage) else {
+            continue;
+        };
+        match seen {
+            None => *seen = Some(tool),
+            Some(t) if *t != tool && found[run.stage].is_none() => {
+                found[run.stage] = Some((tool, run.word_range(inv.name)));
             }
+            _ => {}
         }
     }
     for (stage, hit) in found.into_iter().enumerate() {

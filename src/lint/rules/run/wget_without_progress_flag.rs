@@ -1,6 +1,6 @@
 //! `wget-without-progress-flag`: `wget` does not flood the build log.
 
-use crate::lint::checker::Checker;
+use crate::lint::checker::{Checker, invocations};
 use crate::lint::rule::Violation;
 use crate::lint::rules::codes::Rule;
 
@@ -42,27 +42,22 @@ pub(crate) fn wget_without_progress_flag(checker: &mut Checker) {
         return;
     }
     let runs = checker.runs();
-    for run in runs.iter() {
-        for cmd in &run.commands {
-            let Some(inv) = cmd.invocation() else {
-                continue;
-            };
-            if inv.program != "wget" {
-                continue;
-            }
-            let quiet = inv.has_option(
-                &['q', 'o', 'a'],
-                &[
-                    "quiet",
-                    "no-verbose",
-                    "progress",
-                    "output-file",
-                    "append-output",
-                ],
-            ) || inv.args.iter().any(|w| w.value == "-nv");
-            if !quiet {
-                checker.report(WgetWithoutProgressFlag, run.source_range(cmd.range));
-            }
+    for (run, cmd, inv) in invocations(&runs) {
+        if inv.program != "wget" {
+            continue;
+        }
+        let quiet = inv.has_option(
+            &['q', 'o', 'a'],
+            &[
+                "quiet",
+                "no-verbose",
+                "progress",
+                "output-file",
+                "append-output",
+            ],
+        ) || inv.args.iter().any(|w| w.value == "-nv");
+        if !quiet {
+            checker.report(WgetWithoutProgressFlag, run.source_range(cmd.range));
         }
     }
 }
