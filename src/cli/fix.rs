@@ -27,14 +27,7 @@ use super::args::{LintArgs, LintThreshold};
 use super::{Fatal, Outcome, render};
 
 pub fn run(args: &LintArgs) -> Result<Outcome, Fatal> {
-    if let Some(check) = &args.check {
-        lint::CheckConfig::parse(check).map_err(|e| Fatal(format!("--check: {e}")))?;
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = super::lint::checked_paths(args)?;
     let mut inputs = Vec::new();
     for p in &paths {
         super::lint::collect(p, &mut inputs);

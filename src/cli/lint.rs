@@ -41,14 +41,7 @@ pub fn run(args: &LintArgs) -> Result<Outcome, Fatal> {
     if args.fix || args.diff {
         return super::fix::run(args);
     }
-    if let Some(check) = &args.check {
-        lint::CheckConfig::parse(check).map_err(|e| Fatal(format!("--check: {e}")))?;
-    }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = checked_paths(args)?;
     let mut files = Vec::new();
     for p in &paths {
         collect(p, &mut files);
@@ -108,6 +101,18 @@ pub fn run(args: &LintArgs) -> Result<Outcome, Fatal> {
         Outcome::Errors
     } else {
         Outcome::Ok
+    })
+}
+
+/// Checks `--check`, then the paths to lint: the arguments, or `.`.
+pub(super) fn checked_paths(args: &LintArgs) -> Result<Vec<PathBuf>, Fatal> {
+    if let Some(check) = &args.check {
+        lint::CheckConfig::parse(check).map_err(|e| Fatal(format!("--check: {e}")))?;
+    }
+    Ok(if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
     })
 }
 
